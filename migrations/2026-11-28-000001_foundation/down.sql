@@ -1,0 +1,3 @@
+DROP TABLE tags;
+DROP TABLE categories;
+DROP TABLE api_tokens;

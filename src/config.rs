@@ -1,0 +1,132 @@
+//! Command line and environment: every setting, its flag, its `BANTIN_*` variable and default.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default database file.
+pub const DEFAULT_DATABASE: &str = "./bantin.db";
+/// Default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Default view dedupe window in seconds.
+pub const DEFAULT_VIEW_DEDUPE_SECS: u64 = 1800;
+/// Default view flush interval in milliseconds.
+pub const DEFAULT_VIEW_FLUSH_MS: u64 = 1000;
+/// Default requests per minute per client address.
+pub const DEFAULT_RATE_LIMIT: u32 = 1200;
+
+/// bantin: a headless JSON news API server. With no subcommand it serves.
+#[derive(Debug, Parser)]
+#[command(name = "bantin", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// SQLite database file; created and migrated on first use.
+    #[arg(long, global = true, env = "BANTIN_DATABASE", default_value = DEFAULT_DATABASE)]
+    pub database: PathBuf,
+
+    /// What to do; `serve` when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Serve settings, for `bantin` without a subcommand.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// `bantin token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, alone, on standard output.
+    Create {
+        /// A unique name for the token, e.g. the editor or app using it.
+        #[arg(long)]
+        name: String,
+        /// `read` sees unpublished content; `write` can do everything.
+        #[arg(long, value_enum)]
+        scope: Scope,
+    },
+    /// List tokens (never the secrets).
+    List,
+    /// Revoke the token with this name.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    /// See drafts, scheduled and archived content.
+    Read,
+    /// Everything, including writes.
+    Write,
+}
+
+impl Scope {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+        }
+    }
+}
+
+/// Settings of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BANTIN_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Fill an empty database with a small Vietnamese demo site.
+    #[arg(long, env = "BANTIN_DEMO")]
+    pub demo: bool,
+    /// Allowed CORS origins, comma-separated (`*` for any).
+    #[arg(long, env = "BANTIN_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// One view per visitor and article within this many seconds.
+    #[arg(long, env = "BANTIN_VIEW_DEDUPE_SECS", default_value_t = DEFAULT_VIEW_DEDUPE_SECS)]
+    pub view_dedupe_secs: u64,
+    /// Buffered views are written every this many milliseconds.
+    #[arg(long, env = "BANTIN_VIEW_FLUSH_MS", default_value_t = DEFAULT_VIEW_FLUSH_MS)]
+    pub view_flush_ms: u64,
+    /// Requests per minute per client address; 0 turns limiting off.
+    #[arg(long, env = "BANTIN_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated addresses.
+    #[arg(long, env = "BANTIN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "BANTIN_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_owned(),
+            demo: false,
+            cors_origins: Vec::new(),
+            view_dedupe_secs: DEFAULT_VIEW_DEDUPE_SECS,
+            view_flush_ms: DEFAULT_VIEW_FLUSH_MS,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            trusted_proxies: Vec::new(),
+            workers: None,
+        }
+    }
+}

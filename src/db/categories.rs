@@ -1,0 +1,208 @@
+//! Categories: a nested menu. Rows, queries and the tree rules (no cycles, no orphans).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::error::ApiError;
+use crate::schema::{articles, categories};
+
+/// A category as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = categories)]
+pub struct CategoryRow {
+    /// Row id.
+    pub id: i32,
+    /// Unique slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Parent category, `None` at the top level.
+    pub parent_id: Option<i32>,
+    /// Menu order among siblings.
+    pub position: i32,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// The writable fields of a category, after validation.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = categories, treat_none_as_null = true)]
+pub struct CategoryFields {
+    /// Unique slug (already resolved).
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Parent id.
+    pub parent_id: Option<i32>,
+    /// Menu order.
+    pub position: i32,
+}
+
+/// Which categories a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentFilter {
+    /// All of them.
+    Any,
+    /// Only top-level ones.
+    TopLevel,
+    /// Only children of this id.
+    ChildrenOf(i32),
+}
+
+/// One page of categories (by position, then name) and the total matching.
+pub fn page(
+    conn: &mut SqliteConnection,
+    parent: ParentFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CategoryRow>, i64)> {
+    let filtered = || {
+        let query = categories::table.into_boxed();
+        match parent {
+            ParentFilter::Any => query,
+            ParentFilter::TopLevel => query.filter(categories::parent_id.is_null()),
+            ParentFilter::ChildrenOf(id) => query.filter(categories::parent_id.eq(id)),
+        }
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order((categories::position, categories::name, categories::id))
+        .offset(offset)
+        .limit(limit)
+        .select(CategoryRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every category, in menu order.
+pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryRow>> {
+    categories::table
+        .order((categories::position, categories::name, categories::id))
+        .select(CategoryRow::as_select())
+        .load(conn)
+}
+
+/// The category with `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CategoryRow>> {
+    categories::table.find(id).select(CategoryRow::as_select()).first(conn).optional()
+}
+
+/// The category with `slug`.
+pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<CategoryRow>> {
+    categories::table.filter(categories::slug.eq(slug)).select(CategoryRow::as_select()).first(conn).optional()
+}
+
+/// Whether a category has `slug`, other than `except`.
+pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+    let id: Option<i32> =
+        categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn).optional()?;
+    Ok(id.is_some_and(|id| Some(id) != except))
+}
+
+/// Ids of `root` and all its descendants.
+pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<Vec<i32>> {
+    let parents: Vec<(i32, Option<i32>)> =
+        categories::table.select((categories::id, categories::parent_id)).load(conn)?;
+    let mut ids = vec![root];
+    let mut next = 0;
+    while next < ids.len() {
+        let current = ids[next];
+        ids.extend(parents.iter().filter(|(_, p)| *p == Some(current)).map(|(id, _)| *id));
+        next += 1;
+    }
+    Ok(ids)
+}
+
+/// Visible published articles per category, each count including its descendants'
+/// (so a menu count matches what `?category=` lists).
+pub fn article_counts(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+    let direct: Vec<(Option<i32>, i64)> = articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .filter(articles::category_id.is_not_null())
+        .group_by(articles::category_id)
+        .select((articles::category_id, count_star()))
+        .load(conn)?;
+    let parents: HashMap<i32, Option<i32>> = categories::table
+        .select((categories::id, categories::parent_id))
+        .load::<(i32, Option<i32>)>(conn)?
+        .into_iter()
+        .collect();
+    let mut totals: HashMap<i32, i64> = HashMap::new();
+    for (category, count) in direct {
+        let mut current = category;
+        let mut hops = 0;
+        while let Some(id) = current {
+            *totals.entry(id).or_default() += count;
+            current = parents.get(&id).copied().flatten();
+            hops += 1;
+            if hops > parents.len() {
+                break;
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// Checks that `parent` exists and that making it the parent of `id` (None for a new
+/// category) creates no cycle.
+pub fn check_parent(conn: &mut SqliteConnection, id: Option<i32>, parent: i32) -> Result<(), ApiError> {
+    if Some(parent) == id {
+        return Err(ApiError::invalid("parent_id", "a category cannot be its own parent"));
+    }
+    let mut current = Some(parent);
+    let mut seen = 0;
+    while let Some(ancestor) = current {
+        let row = find(conn, ancestor)?;
+        let Some(row) = row else {
+            return Err(ApiError::invalid("parent_id", format!("no category with id {ancestor}")));
+        };
+        if id.is_some() && row.parent_id == id {
+            return Err(ApiError::invalid("parent_id", "this parent would make a cycle"));
+        }
+        current = row.parent_id;
+        seen += 1;
+        if seen > 10_000 {
+            return Err(ApiError::invalid("parent_id", "this parent would make a cycle"));
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a category; returns its row.
+pub fn insert(conn: &mut SqliteConnection, fields: &CategoryFields) -> QueryResult<CategoryRow> {
+    let now = super::now();
+    diesel::insert_into(categories::table)
+        .values((fields, categories::created_at.eq(now), categories::updated_at.eq(now)))
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+}
+
+/// Replaces the fields of category `id`; returns its row.
+pub fn update(conn: &mut SqliteConnection, id: i32, fields: &CategoryFields) -> QueryResult<CategoryRow> {
+    diesel::update(categories::table.find(id))
+        .set((fields, categories::updated_at.eq(super::now())))
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+}
+
+/// How many articles (any status) and child categories category `id` holds.
+pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<(i64, i64)> {
+    let articles = articles::table.filter(articles::category_id.eq(id)).count().get_result(conn)?;
+    let children = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
+    Ok((articles, children))
+}
+
+/// Deletes category `id`.
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(categories::table.find(id)).execute(conn)
+}

@@ -1,0 +1,149 @@
+//! Tags: flat labels, attached to articles through `article_tags`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::schema::{article_tags, articles, tags};
+
+/// A tag as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tags)]
+pub struct TagRow {
+    /// Row id.
+    pub id: i32,
+    /// Unique slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// The writable fields of a tag, after validation.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = tags, treat_none_as_null = true)]
+pub struct TagFields {
+    /// Unique slug (already resolved).
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Folded name for prefix search.
+    pub name_folded: String,
+    /// Optional description.
+    pub description: Option<String>,
+}
+
+/// How a tag list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOrder {
+    /// By name, A to Z.
+    Name,
+    /// Most used first, then by name.
+    MostUsed,
+}
+
+/// The SQL counting visible published articles of the tag in the current row.
+fn visible_count_sql(now: NaiveDateTime) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
+         WHERE at.tag_id = tags.id AND a.status = 'published' AND a.published_at <= '{}')",
+        now.format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
+/// One page of tags whose folded name starts with `prefix` (folded already), and the
+/// total matching.
+pub fn page(
+    conn: &mut SqliteConnection,
+    prefix: Option<&str>,
+    order: TagOrder,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<(TagRow, i64)>, i64)> {
+    let filtered = || {
+        let query = tags::table.into_boxed();
+        match prefix {
+            Some(prefix) => query
+                .filter(tags::name_folded.ge(prefix.to_owned()))
+                .filter(tags::name_folded.lt(format!("{prefix}\u{10FFFF}"))),
+            None => query,
+        }
+    };
+    let total = filtered().count().get_result(conn)?;
+    let count = sql::<BigInt>(&visible_count_sql(now));
+    let query = filtered().select((TagRow::as_select(), count.clone()));
+    let query = match order {
+        TagOrder::Name => query.order((tags::name_folded, tags::name, tags::id)),
+        TagOrder::MostUsed => query.order((count.desc(), tags::name_folded, tags::id)),
+    };
+    let rows = query.offset(offset).limit(limit).load(conn)?;
+    Ok((rows, total))
+}
+
+/// The tag with `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TagRow>> {
+    tags::table.find(id).select(TagRow::as_select()).first(conn).optional()
+}
+
+/// The tag with `slug`.
+pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<TagRow>> {
+    tags::table.filter(tags::slug.eq(slug)).select(TagRow::as_select()).first(conn).optional()
+}
+
+/// The tag named `name` (compared after folding case and marks), other than `except`.
+pub fn find_by_name(conn: &mut SqliteConnection, name: &str, except: Option<i32>) -> QueryResult<Option<TagRow>> {
+    let candidates: Vec<TagRow> =
+        tags::table.filter(tags::name_folded.eq(crate::text::fold(name))).select(TagRow::as_select()).load(conn)?;
+    let lower = name.to_lowercase();
+    Ok(candidates.into_iter().find(|tag| Some(tag.id) != except && tag.name.to_lowercase() == lower))
+}
+
+/// Whether a tag has `slug`, other than `except`.
+pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+    let id: Option<i32> = tags::table.filter(tags::slug.eq(slug)).select(tags::id).first(conn).optional()?;
+    Ok(id.is_some_and(|id| Some(id) != except))
+}
+
+/// Visible published articles carrying each of `ids`.
+pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+    let counts: Vec<(i32, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(ids))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .load(conn)?;
+    Ok(counts.into_iter().collect())
+}
+
+/// Inserts a tag; returns its row.
+pub fn insert(conn: &mut SqliteConnection, fields: &TagFields) -> QueryResult<TagRow> {
+    let now = super::now();
+    diesel::insert_into(tags::table)
+        .values((fields, tags::created_at.eq(now), tags::updated_at.eq(now)))
+        .returning(TagRow::as_returning())
+        .get_result(conn)
+}
+
+/// Replaces the fields of tag `id`; returns its row.
+pub fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> QueryResult<TagRow> {
+    diesel::update(tags::table.find(id))
+        .set((fields, tags::updated_at.eq(super::now())))
+        .returning(TagRow::as_returning())
+        .get_result(conn)
+}
+
+/// Deletes tag `id`; its article links go with it (ON DELETE CASCADE), the articles stay.
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(tags::table.find(id)).execute(conn)
+}

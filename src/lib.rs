@@ -1,0 +1,104 @@
+//! bantin: a headless JSON REST API server for news and blog sites.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod schema;
+pub mod text;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpResponse};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::error::ApiError;
+use crate::routes::fallback::{self, RouteTable};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub pool: db::DbPool,
+}
+
+impl AppState {
+    /// State over `pool`.
+    pub fn new(pool: db::DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// Registers every documented route.
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::{categories, ops, tags};
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(categories::list)
+            .service(categories::show_by_slug)
+            .service(categories::show)
+            .service(categories::create)
+            .service(categories::replace)
+            .service(categories::update)
+            .service(categories::remove)
+            .service(tags::list)
+            .service(tags::show_by_slug)
+            .service(tags::show)
+            .service(tags::create)
+            .service(tags::replace)
+            .service(tags::update)
+            .service(tags::remove),
+    )
+    .service(ops::healthz)
+    .service(ops::readyz);
+}
+
+/// The OpenAPI document of the server, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new().into_utoipa_app().openapi(openapi::ApiDoc::openapi()).configure(routes).split_for_parts();
+    openapi::finish(api)
+}
+
+/// The whole application, as `main` serves it and the tests drive it.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) =
+        App::new().into_utoipa_app().openapi(openapi::ApiDoc::openapi()).configure(routes).split_for_parts();
+    let api = openapi::finish(api);
+    let table = RouteTable::from_openapi(&api);
+    let spec = serde_json::to_string_pretty(&api).unwrap_or_default();
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(table))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|error, _| ApiError::BadRequest(format!("invalid query parameter: {error}")).into()),
+        )
+        .app_data(
+            web::PathConfig::default().error_handler(|error, req| {
+                ApiError::NotFound(format!("no resource at {}: {error}", req.path())).into()
+            }),
+        )
+        .route(
+            "/openapi.json",
+            web::get().to(move || {
+                let spec = spec.clone();
+                async move { HttpResponse::Ok().content_type("application/json").body(spec) }
+            }),
+        )
+        .default_service(web::to(fallback::unmatched))
+        .wrap(Logger::default())
+}

@@ -1,0 +1,102 @@
+//! The `bantin` binary: parse the command line, then serve or run one command.
+
+use std::process::ExitCode;
+
+use actix_web::HttpServer;
+use bantin::config::{Cli, Command, ServeArgs, TokenCommand};
+use bantin::{db, AppState};
+use clap::Parser;
+
+/// Connections in the pool: SQLite serves many readers at once in WAL mode.
+const POOL_SIZE: u32 = 16;
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(&cli.database, cli.serve),
+        Some(Command::Serve(args)) => serve(&cli.database, args),
+        Some(Command::Migrate) => migrate(&cli.database),
+        Some(Command::Token(command)) => token(&cli.database, command),
+        Some(Command::Openapi) => {
+            println!("{}", serde_json::to_string_pretty(&bantin::openapi()).unwrap_or_default());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bantin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(database: &std::path::Path) -> Result<(), String> {
+    let pool = db::open(database, 1)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let ran = db::migrate(&mut conn)?;
+    eprintln!("{} is up to date ({ran} migration(s) applied by this run or at open)", database.display());
+    Ok(())
+}
+
+fn token(database: &std::path::Path, command: TokenCommand) -> Result<(), String> {
+    let pool = db::open(database, 1)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match command {
+        TokenCommand::Create { name, scope } => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("the token name must not be empty".to_owned());
+            }
+            let secret = db::tokens::create(&mut conn, name, scope.as_str()).map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    format!("a token named '{name}' already exists")
+                }
+                other => other.to_string(),
+            })?;
+            eprintln!("Created {} token '{name}'. It is shown only this once:", scope.as_str());
+            println!("{secret}");
+        }
+        TokenCommand::List => {
+            let tokens = db::tokens::list(&mut conn).map_err(|e| e.to_string())?;
+            println!("{:<24} {:<6} CREATED", "NAME", "SCOPE");
+            for token in tokens {
+                println!("{:<24} {:<6} {}", token.name, token.scope, token.created_at.and_utc().to_rfc3339());
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            if !db::tokens::revoke(&mut conn, &name).map_err(|e| e.to_string())? {
+                return Err(format!("no token named '{name}'"));
+            }
+            eprintln!("Revoked token '{name}'.");
+        }
+    }
+    Ok(())
+}
+
+/// On first start with no tokens at all, makes one write token and prints it once.
+fn first_token(pool: &db::DbPool) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    if db::tokens::none_exist(&mut conn).map_err(|e| e.to_string())? {
+        let secret = db::tokens::create(&mut conn, "admin", "write").map_err(|e| e.to_string())?;
+        eprintln!("No API tokens existed, so a write token named 'admin' was created. It is shown only this once:");
+        eprintln!("\n    {secret}\n");
+        eprintln!("Use it as `Authorization: Bearer {secret}`; manage tokens with `bantin token create|list|revoke`.");
+    }
+    Ok(())
+}
+
+#[actix_web::main]
+async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String> {
+    let pool = db::open(database, POOL_SIZE)?;
+    first_token(&pool)?;
+    let state = AppState::new(pool);
+    let mut server = HttpServer::new(move || bantin::app(state.clone()));
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    log::info!("bantin serving on http://{} from {}", args.bind, database.display());
+    server.run().await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,486 @@
+//! `/api/v1/categories`: the nested menu.
+
+use std::collections::HashMap;
+
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::SqliteConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{paged, utc, PageParams, Paged};
+use crate::auth::{Access, WriteAccess};
+use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{check_len, double_option, ApiJson};
+use crate::{db, text, AppState};
+
+/// A category of articles.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Category {
+    /// Id.
+    #[schema(example = 3)]
+    pub id: i32,
+    /// Unique slug, for URLs.
+    #[schema(example = "thoi-su")]
+    pub slug: String,
+    /// Display name.
+    #[schema(example = "Thời sự")]
+    pub name: String,
+    /// Description, if any.
+    #[schema(example = "Tin tức thời sự trong tỉnh")]
+    pub description: Option<String>,
+    /// Parent category id; `null` at the top level.
+    pub parent_id: Option<i32>,
+    /// Menu order among siblings (lower first).
+    #[schema(example = 0)]
+    pub position: i32,
+    /// Visible published articles in this category and its descendants.
+    #[schema(example = 42)]
+    pub article_count: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Category {
+    fn from_row(row: CategoryRow, article_count: i64) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            parent_id: row.parent_id,
+            position: row.position,
+            article_count,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// A category with its sub-categories, for `tree=true`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryNode {
+    /// The category.
+    #[serde(flatten)]
+    pub category: Category,
+    /// Its children, in menu order.
+    #[schema(no_recursion)]
+    pub children: Vec<CategoryNode>,
+}
+
+/// The whole category tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryTree {
+    /// Top-level categories with nested `children`.
+    pub data: Vec<CategoryNode>,
+    /// `{"total": n}`: categories in the tree.
+    pub meta: TreeMeta,
+}
+
+/// `meta` of the tree answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreeMeta {
+    /// Categories in all.
+    pub total: i64,
+}
+
+/// Filters of the category list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CategoryFilters {
+    /// Only children of the category with this slug; empty (`parent=`) for top level.
+    pub parent: Option<String>,
+    /// `true`: the whole tree with nested `children`, without pagination.
+    pub tree: Option<bool>,
+}
+
+/// Body of POST and PUT.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Thời sự", "description": "Tin tức thời sự trong tỉnh", "parent_id": null, "position": 1}))]
+pub struct CategoryInput {
+    /// Display name, 1 to 200 characters.
+    pub name: String,
+    /// Slug; generated from the name when absent (PUT keeps the current one).
+    pub slug: Option<String>,
+    /// Description, at most 2,000 characters.
+    pub description: Option<String>,
+    /// Parent category id; absent or `null` for the top level.
+    pub parent_id: Option<i32>,
+    /// Menu order among siblings; default 0.
+    pub position: Option<i32>,
+}
+
+/// Body of PATCH: absent fields stay, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"position": 2}))]
+pub struct CategoryPatch {
+    /// Display name.
+    pub name: Option<String>,
+    /// Slug.
+    pub slug: Option<String>,
+    /// Description; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Parent id; `null` moves the category to the top level.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>)]
+    pub parent_id: Option<Option<i32>>,
+    /// Menu order.
+    pub position: Option<i32>,
+}
+
+/// A category's fields before the store checks them.
+struct Draft {
+    name: String,
+    slug: Option<String>,
+    description: Option<String>,
+    parent_id: Option<i32>,
+    position: i32,
+}
+
+impl Draft {
+    fn from_input(input: CategoryInput) -> Self {
+        Self {
+            name: input.name,
+            slug: input.slug,
+            description: input.description,
+            parent_id: input.parent_id,
+            position: input.position.unwrap_or(0),
+        }
+    }
+
+    fn from_patch(row: &CategoryRow, patch: CategoryPatch) -> Self {
+        Self {
+            name: patch.name.unwrap_or_else(|| row.name.clone()),
+            slug: patch.slug,
+            description: patch.description.unwrap_or_else(|| row.description.clone()),
+            parent_id: patch.parent_id.unwrap_or(row.parent_id),
+            position: patch.position.unwrap_or(row.position),
+        }
+    }
+
+    /// Validates and resolves the slug; `id` and `current_slug` are the category's
+    /// own when updating.
+    fn resolve(
+        self,
+        conn: &mut SqliteConnection,
+        id: Option<i32>,
+        current_slug: Option<&str>,
+    ) -> Result<CategoryFields, ApiError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let name = self.name.trim().to_owned();
+        check_len(&mut errors, "name", &name, 1, 200);
+        if let Some(description) = &self.description {
+            check_len(&mut errors, "description", description, 0, 2000);
+        }
+        let explicit = self.slug.map(|s| s.trim().to_owned());
+        if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
+            errors.push(FieldError::new("slug", problem));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        if let Some(parent) = self.parent_id {
+            store::check_parent(conn, id, parent)?;
+        }
+        let slug = match (explicit, current_slug) {
+            (Some(slug), _) => {
+                if store::slug_taken(conn, &slug, id)? {
+                    return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another category")));
+                }
+                slug
+            }
+            (None, Some(current)) => current.to_owned(),
+            (None, None) => {
+                let base = text::slugify(&name, "category");
+                let mut n = 1;
+                loop {
+                    let candidate = text::slug_candidate(&base, n);
+                    if !store::slug_taken(conn, &candidate, id)? {
+                        break candidate;
+                    }
+                    n += 1;
+                }
+            }
+        };
+        Ok(CategoryFields {
+            slug,
+            name,
+            description: self.description,
+            parent_id: self.parent_id,
+            position: self.position,
+        })
+    }
+}
+
+/// Loads one category with its count.
+fn load_one(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Category, ApiError> {
+    let counts = store::article_counts(conn, db::now())?;
+    let count = counts.get(&row.id).copied().unwrap_or(0);
+    Ok(Category::from_row(row, count))
+}
+
+fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<CategoryNode> {
+    let mut by_parent: HashMap<Option<i32>, Vec<Category>> = HashMap::new();
+    for row in rows {
+        let count = counts.get(&row.id).copied().unwrap_or(0);
+        by_parent.entry(row.parent_id).or_default().push(Category::from_row(row, count));
+    }
+    fn attach(parent: Option<i32>, by_parent: &mut HashMap<Option<i32>, Vec<Category>>) -> Vec<CategoryNode> {
+        let children = by_parent.remove(&parent).unwrap_or_default();
+        children
+            .into_iter()
+            .map(|category| {
+                let children = attach(Some(category.id), by_parent);
+                CategoryNode { category, children }
+            })
+            .collect()
+    }
+    attach(None, &mut by_parent)
+}
+
+/// List categories.
+///
+/// Sorted by `position`, then `name`. `parent` narrows to one level; `tree=true`
+/// answers the whole tree at once, unpaginated.
+#[utoipa::path(
+    tag = "categories",
+    params(PageParams, CategoryFilters),
+    responses(
+        (status = 200, description = "A page of categories, or the whole tree with `tree=true` (then `data` holds `CategoryNode`s and `meta` is `{\"total\"}`).", body = Paged<Category>,
+            headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
+                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
+        (status = 400, description = "A query parameter is malformed or out of range"),
+    )
+)]
+#[get("/categories")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _access: Access,
+    page: web::Query<PageParams>,
+    filters: web::Query<CategoryFilters>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = page.paging()?;
+    let filters = filters.into_inner();
+    if filters.tree == Some(true) {
+        let tree = db::run(&state.pool, |conn| {
+            let rows = store::all(conn)?;
+            let counts = store::article_counts(conn, db::now())?;
+            let total = rows.len() as i64;
+            Ok(CategoryTree { data: build_tree(rows, &counts), meta: TreeMeta { total } })
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().insert_header(("X-Total-Count", tree.meta.total.to_string())).json(tree));
+    }
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        let parent = match filters.parent.as_deref().map(str::trim) {
+            None => ParentFilter::Any,
+            Some("") => ParentFilter::TopLevel,
+            Some(slug) => ParentFilter::ChildrenOf(store::find_by_slug(conn, slug)?.map_or(-1, |p| p.id)),
+        };
+        let (rows, total) = store::page(conn, parent, paging.offset(), paging.limit())?;
+        let counts = store::article_counts(conn, db::now())?;
+        let rows: Vec<Category> = rows
+            .into_iter()
+            .map(|row| {
+                let count = counts.get(&row.id).copied().unwrap_or(0);
+                Category::from_row(row, count)
+            })
+            .collect();
+        Ok((rows, total))
+    })
+    .await?;
+    Ok(paged(&req, paging, total, rows))
+}
+
+/// Get a category by id.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i32, Path, description = "Category id", minimum = 1)),
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 404, description = "No category with this id"),
+    )
+)]
+#[get("/categories/{id}")]
+pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let category = db::run(&state.pool, move |conn| {
+        let row = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(category))
+}
+
+/// Get a category by slug.
+#[utoipa::path(
+    tag = "categories",
+    params(("slug" = String, Path, description = "Category slug", example = "thoi-su")),
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 404, description = "No category with this slug"),
+    )
+)]
+#[get("/categories/slug/{slug}")]
+pub async fn show_by_slug(
+    state: web::Data<AppState>,
+    _access: Access,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let category = db::run(&state.pool, move |conn| {
+        let row = store::find_by_slug(conn, &slug)?
+            .ok_or_else(|| ApiError::not_found("category", format!("slug '{slug}'")))?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(category))
+}
+
+/// Create a category.
+#[utoipa::path(
+    tag = "categories",
+    request_body = CategoryInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Category,
+            headers(("Location" = String, description = "URL of the new category"))),
+        (status = 409, description = "The slug is taken"),
+        (status = 422, description = "Invalid fields, unknown parent, or unknown fields"),
+    )
+)]
+#[post("/categories")]
+pub async fn create(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    input: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    let draft = Draft::from_input(input.0);
+    let category = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let fields = draft.resolve(conn, None, None)?;
+            Ok::<_, ApiError>(store::insert(conn, &fields)?)
+        })?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/categories/{}", category.id)))
+        .json(category))
+}
+
+/// Replace a category.
+///
+/// A full replace: absent optional fields are cleared (`description`, `parent_id`,
+/// `position` back to 0), except `slug`, which stays when absent.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i32, Path, description = "Category id", minimum = 1)),
+    request_body = CategoryInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Category),
+        (status = 404, description = "No category with this id"),
+        (status = 409, description = "The slug is taken"),
+        (status = 422, description = "Invalid fields, unknown parent, a parent cycle, or unknown fields"),
+    )
+)]
+#[put("/categories/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    let draft = Draft::from_input(input.0);
+    write(state, id.into_inner(), move |_| draft).await
+}
+
+/// Update some fields of a category.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i32, Path, description = "Category id", minimum = 1)),
+    request_body = CategoryPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Category),
+        (status = 404, description = "No category with this id"),
+        (status = 409, description = "The slug is taken"),
+        (status = 422, description = "Invalid fields, unknown parent, a parent cycle, or unknown fields"),
+    )
+)]
+#[patch("/categories/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<CategoryPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = input.0;
+    write(state, id.into_inner(), move |row| Draft::from_patch(row, patch)).await
+}
+
+/// PUT and PATCH: read the row, build the draft from it, validate, write; one
+/// immediate transaction.
+async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&CategoryRow) -> Draft + Send + 'static,
+{
+    let category = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+            let fields = draft(&current).resolve(conn, Some(id), Some(&current.slug))?;
+            Ok::<_, ApiError>(store::update(conn, id, &fields)?)
+        })?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(category))
+}
+
+/// Delete a category.
+///
+/// Only an empty category can go: one that still holds articles (of any status) or
+/// child categories answers 409 saying how many, and nothing is deleted.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i32, Path, description = "Category id", minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No category with this id"),
+        (status = 409, description = "The category still holds articles or child categories"),
+    )
+)]
+#[delete("/categories/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+            let (articles, children) = store::contents(conn, id)?;
+            if articles > 0 || children > 0 {
+                return Err(ApiError::Conflict(format!(
+                    "the category still holds {articles} article(s) and {children} child categor{}; move or delete them first",
+                    if children == 1 { "y" } else { "ies" }
+                )));
+            }
+            store::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,127 @@
+//! HTTP: one module per resource, plus what every list shares.
+
+pub mod categories;
+pub mod fallback;
+pub mod ops;
+pub mod tags;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+/// Largest `per_page`.
+pub const MAX_PER_PAGE: u32 = 100;
+/// `per_page` when absent.
+pub const DEFAULT_PER_PAGE: u32 = 20;
+
+/// A stored UTC time as the API shows it.
+pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
+    time.and_utc()
+}
+
+/// Page-mode query parameters, shared by every list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page number, from 1.
+    #[param(minimum = 1, default = 1, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Page number, from 1.
+    pub page: u32,
+    /// Items per page, 1 to 100.
+    pub per_page: u32,
+}
+
+impl PageParams {
+    /// Checks the ranges: 400 outside them.
+    pub fn paging(&self) -> Result<Paging, ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if page == 0 {
+            return Err(ApiError::BadRequest("page must be 1 or more".to_owned()));
+        }
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(ApiError::BadRequest(format!("per_page must be between 1 and {MAX_PER_PAGE}")));
+        }
+        Ok(Paging { page, per_page })
+    }
+}
+
+impl Paging {
+    /// Rows to skip.
+    pub fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    /// Rows to take.
+    pub fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
+}
+
+/// `meta` of a page-mode list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// This page's number.
+    #[schema(example = 1)]
+    pub page: u32,
+    /// Items per page.
+    #[schema(example = 20)]
+    pub per_page: u32,
+    /// Items matching, over all pages.
+    #[schema(example = 42)]
+    pub total: i64,
+    /// Pages in all (0 when nothing matches).
+    #[schema(example = 3)]
+    pub total_pages: i64,
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T: ToSchema> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// The request's URL path with its query, `page` set to `page`.
+fn page_url(req: &HttpRequest, page: i64) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    pairs.retain(|(key, _)| key != "page");
+    pairs.push(("page".to_owned(), page.to_string()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("{}?{query}", req.path())
+}
+
+/// A 200 answer with a page of `data`, `meta`, `X-Total-Count` and `Link`.
+pub fn paged<T: Serialize + ToSchema>(req: &HttpRequest, paging: Paging, total: i64, data: Vec<T>) -> HttpResponse {
+    let per_page = i64::from(paging.per_page);
+    let total_pages = (total + per_page - 1) / per_page;
+    let page = i64::from(paging.page);
+    let last = total_pages.max(1);
+    let mut links = vec![format!("<{}>; rel=\"first\"", page_url(req, 1))];
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"prev\"", page_url(req, (page - 1).min(last))));
+    }
+    if page < total_pages {
+        links.push(format!("<{}>; rel=\"next\"", page_url(req, page + 1)));
+    }
+    links.push(format!("<{}>; rel=\"last\"", page_url(req, last)));
+    HttpResponse::Ok()
+        .insert_header(("X-Total-Count", total.to_string()))
+        .insert_header((header::LINK, links.join(", ")))
+        .json(Paged { data, meta: PageMeta { page: paging.page, per_page: paging.per_page, total, total_pages } })
+}

@@ -1,0 +1,377 @@
+//! `/api/v1/tags`: flat labels on articles.
+
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::SqliteConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{paged, utc, PageParams, Paged};
+use crate::auth::{Access, WriteAccess};
+use crate::db::tags::{self as store, TagFields, TagOrder, TagRow};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{check_len, double_option, ApiJson};
+use crate::{db, text, AppState};
+
+/// Longest tag name.
+pub const MAX_TAG_NAME: usize = 100;
+
+/// A tag.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tag {
+    /// Id.
+    #[schema(example = 12)]
+    pub id: i32,
+    /// Unique slug, for URLs.
+    #[schema(example = "thi-dua")]
+    pub slug: String,
+    /// Display name.
+    #[schema(example = "Thi đua")]
+    pub name: String,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Visible published articles carrying this tag.
+    #[schema(example = 7)]
+    pub article_count: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Tag {
+    fn from_row(row: TagRow, article_count: i64) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            article_count,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// Filters of the tag list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TagFilters {
+    /// Name prefix, case- and diacritic-insensitive (`thi d` finds "Thi đua"), for
+    /// autocomplete.
+    #[param(max_length = 100, example = "thi d")]
+    pub q: Option<String>,
+    /// `name` (default) or `-article_count` (most used first).
+    #[param(example = "-article_count")]
+    pub sort: Option<String>,
+}
+
+/// Body of POST and PUT.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Thi đua", "description": "Phong trào thi đua yêu nước"}))]
+pub struct TagInput {
+    /// Display name, 1 to 100 characters, unique (ignoring case).
+    pub name: String,
+    /// Slug; generated from the name when absent (PUT keeps the current one).
+    pub slug: Option<String>,
+    /// Description, at most 2,000 characters.
+    pub description: Option<String>,
+}
+
+/// Body of PATCH: absent fields stay, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": null}))]
+pub struct TagPatch {
+    /// Display name.
+    pub name: Option<String>,
+    /// Slug.
+    pub slug: Option<String>,
+    /// Description; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+/// Validates a tag's fields and resolves its slug; `id` and `current_slug` are the
+/// tag's own when updating.
+fn resolve(
+    conn: &mut SqliteConnection,
+    id: Option<i32>,
+    current_slug: Option<&str>,
+    name: &str,
+    slug: Option<String>,
+    description: Option<String>,
+) -> Result<TagFields, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let name = name.trim().to_owned();
+    check_len(&mut errors, "name", &name, 1, MAX_TAG_NAME);
+    if let Some(description) = &description {
+        check_len(&mut errors, "description", description, 0, 2000);
+    }
+    let explicit = slug.map(|s| s.trim().to_owned());
+    if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
+        errors.push(FieldError::new("slug", problem));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if let Some(other) = store::find_by_name(conn, &name, id)? {
+        return Err(ApiError::Conflict(format!("a tag named '{}' already exists (id {})", other.name, other.id)));
+    }
+    let slug = match (explicit, current_slug) {
+        (Some(slug), _) => {
+            if store::slug_taken(conn, &slug, id)? {
+                return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another tag")));
+            }
+            slug
+        }
+        (None, Some(current)) => current.to_owned(),
+        (None, None) => unique_slug(conn, &name)?,
+    };
+    Ok(TagFields { slug, name_folded: text::fold(&name), name, description })
+}
+
+/// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).
+pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> Result<String, ApiError> {
+    let base = text::slugify(name, "tag");
+    let mut n = 1;
+    loop {
+        let candidate = text::slug_candidate(&base, n);
+        if !store::slug_taken(conn, &candidate, None)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+fn load_one(conn: &mut SqliteConnection, row: TagRow) -> Result<Tag, ApiError> {
+    let counts = store::article_counts(conn, &[row.id], db::now())?;
+    let count = counts.get(&row.id).copied().unwrap_or(0);
+    Ok(Tag::from_row(row, count))
+}
+
+/// List tags.
+///
+/// `q` matches the start of the name, ignoring case and Vietnamese marks, for
+/// autocomplete.
+#[utoipa::path(
+    tag = "tags",
+    params(PageParams, TagFilters),
+    responses(
+        (status = 200, description = "A page of tags", body = Paged<Tag>,
+            headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
+                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
+        (status = 400, description = "A query parameter is malformed or out of range"),
+    )
+)]
+#[get("/tags")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _access: Access,
+    page: web::Query<PageParams>,
+    filters: web::Query<TagFilters>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = page.paging()?;
+    let order = match filters.sort.as_deref() {
+        None | Some("name") => TagOrder::Name,
+        Some("-article_count") => TagOrder::MostUsed,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("sort must be `name` or `-article_count`, not `{other}`")))
+        }
+    };
+    let prefix = match filters.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > MAX_TAG_NAME => {
+            return Err(ApiError::BadRequest(format!("q must be at most {MAX_TAG_NAME} characters")))
+        }
+        Some(q) if !q.is_empty() => Some(text::fold(q)),
+        _ => None,
+    };
+    let (tags, total) = db::run(&state.pool, move |conn| {
+        let (rows, total) = store::page(conn, prefix.as_deref(), order, db::now(), paging.offset(), paging.limit())?;
+        let tags: Vec<Tag> = rows.into_iter().map(|(row, count)| Tag::from_row(row, count)).collect();
+        Ok((tags, total))
+    })
+    .await?;
+    Ok(paged(&req, paging, total, tags))
+}
+
+/// Get a tag by id.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
+    responses(
+        (status = 200, description = "The tag", body = Tag),
+        (status = 404, description = "No tag with this id"),
+    )
+)]
+#[get("/tags/{id}")]
+pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let tag = db::run(&state.pool, move |conn| {
+        let row = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(tag))
+}
+
+/// Get a tag by slug.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "Tag slug", example = "thi-dua")),
+    responses(
+        (status = 200, description = "The tag", body = Tag),
+        (status = 404, description = "No tag with this slug"),
+    )
+)]
+#[get("/tags/slug/{slug}")]
+pub async fn show_by_slug(
+    state: web::Data<AppState>,
+    _access: Access,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let tag = db::run(&state.pool, move |conn| {
+        let row =
+            store::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("tag", format!("slug '{slug}'")))?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(tag))
+}
+
+/// Create a tag.
+#[utoipa::path(
+    tag = "tags",
+    request_body = TagInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Tag,
+            headers(("Location" = String, description = "URL of the new tag"))),
+        (status = 409, description = "The name or slug is taken"),
+        (status = 422, description = "Invalid or unknown fields"),
+    )
+)]
+#[post("/tags")]
+pub async fn create(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    input: ApiJson<TagInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = input.0;
+    let tag = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let fields = resolve(conn, None, None, &input.name, input.slug, input.description)?;
+            Ok::<_, ApiError>(store::insert(conn, &fields)?)
+        })?;
+        Ok(Tag::from_row(row, 0))
+    })
+    .await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/tags/{}", tag.id))).json(tag))
+}
+
+/// Replace a tag.
+///
+/// A full replace: an absent `description` is cleared; an absent `slug` stays.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
+    request_body = TagInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Tag),
+        (status = 404, description = "No tag with this id"),
+        (status = 409, description = "The name or slug is taken"),
+        (status = 422, description = "Invalid or unknown fields"),
+    )
+)]
+#[put("/tags/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<TagInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = input.0;
+    write(state, id.into_inner(), move |_| (input.name, input.slug, input.description)).await
+}
+
+/// Update some fields of a tag.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
+    request_body = TagPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Tag),
+        (status = 404, description = "No tag with this id"),
+        (status = 409, description = "The name or slug is taken"),
+        (status = 422, description = "Invalid or unknown fields"),
+    )
+)]
+#[patch("/tags/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<TagPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = input.0;
+    write(state, id.into_inner(), move |row| {
+        (
+            patch.name.unwrap_or_else(|| row.name.clone()),
+            patch.slug,
+            patch.description.unwrap_or_else(|| row.description.clone()),
+        )
+    })
+    .await
+}
+
+type TagDraft = (String, Option<String>, Option<String>);
+
+async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&TagRow) -> TagDraft + Send + 'static,
+{
+    let tag = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
+            let (name, slug, description) = draft(&current);
+            let fields = resolve(conn, Some(id), Some(&current.slug), &name, slug, description)?;
+            Ok::<_, ApiError>(store::update(conn, id, &fields)?)
+        })?;
+        load_one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(tag))
+}
+
+/// Delete a tag.
+///
+/// The tag is detached from its articles, which stay.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No tag with this id"),
+    )
+)]
+#[delete("/tags/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let deleted =
+        db::run(&state.pool, move |conn| Ok(conn.immediate_transaction(|conn| store::delete(conn, id))?)).await?;
+    if deleted == 0 {
+        return Err(ApiError::not_found("tag", format!("id {id}")));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,70 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        name -> Text,
+        scope -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        author -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        category_id -> Nullable<Integer>,
+        cover_image_url -> Nullable<Text>,
+        featured -> Bool,
+        view_count -> BigInt,
+        reading_time_minutes -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<Integer>,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        name_folded -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> categories (category_id));
+
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, article_tags, articles, categories, tags,);
