@@ -46,7 +46,8 @@ fn classify(bytes: &[u8], error: serde_json::Error, path: String) -> ApiError {
             let message = error.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             let field = unknown_field(&message).map_or(path, |name| name.to_owned());
-            let field = if field == "." || field.is_empty() { "body".to_owned() } else { field };
+            let whole_body = field == "." || field.is_empty() || message.contains("expected struct");
+            let field = if whole_body { "body".to_owned() } else { field };
             ApiError::Validation(vec![FieldError::new(field, message)])
         }
         _ if bytes.iter().all(u8::is_ascii_whitespace) => {
