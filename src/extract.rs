@@ -31,6 +31,12 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// Parses `bytes` as `T`, classifying failures as 400 (syntax) or 422 (shape).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        // Serde would read a struct from an array too; bodies are objects.
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|error| classify(bytes, error, String::new()))?;
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -46,8 +52,7 @@ fn classify(bytes: &[u8], error: serde_json::Error, path: String) -> ApiError {
             let message = error.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             let field = unknown_field(&message).map_or(path, |name| name.to_owned());
-            let whole_body = field == "." || field.is_empty() || message.contains("expected struct");
-            let field = if whole_body { "body".to_owned() } else { field };
+            let field = if field == "." || field.is_empty() { "body".to_owned() } else { field };
             ApiError::Validation(vec![FieldError::new(field, message)])
         }
         _ if bytes.iter().all(u8::is_ascii_whitespace) => {
