@@ -1,0 +1,122 @@
+//! Every failure a client can cause answers problem+json with the right status and code.
+
+use actix_web::http::Method;
+use serde_json::json;
+
+use crate::helpers::{As, TestApp};
+
+#[actix_web::test]
+async fn bad_bodies_are_refused_with_the_right_status() {
+    let app = TestApp::spawn().await;
+    let cases: [(Option<&str>, Vec<u8>, u16, &str, &str); 8] = [
+        (Some("application/json"), b"{\"name\": ".to_vec(), 400, "bad_request", "truncated JSON"),
+        (Some("application/json"), Vec::new(), 400, "bad_request", "empty body"),
+        (Some("text/plain"), b"{\"name\": \"A\"}".to_vec(), 415, "unsupported_media_type", "wrong type"),
+        (None, b"{\"name\": \"A\"}".to_vec(), 415, "unsupported_media_type", "no content type"),
+        (Some("application/json"), b"{\"name\": 7}".to_vec(), 422, "validation_failed", "wrong field type"),
+        (Some("application/json"), b"{\"name\": \"A\", \"nam\": 1}".to_vec(), 422, "validation_failed", "unknown field"),
+        (Some("application/json"), b"[\"A\"]".to_vec(), 422, "validation_failed", "array body"),
+        (Some("application/json; charset=utf-8"), b"{\"name\": \"\"}".to_vec(), 422, "validation_failed", "empty name"),
+    ];
+    for (content_type, body, status, code, why) in cases {
+        let reply = app.send_raw(Method::POST, "/api/v1/categories", app.writer(), content_type, body).await;
+        assert_eq!(reply.status, status, "{why}: {}", reply.body);
+        reply.assert_problem(status, code);
+    }
+    assert_eq!(app.get("/api/v1/categories").await.body["meta"]["total"], 0, "nothing was created");
+}
+
+#[actix_web::test]
+async fn validation_errors_name_each_field() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(201);
+    let reply = app.post("/api/v1/categories", json!({"name": long, "slug": "Không Hợp Lệ"})).await;
+    reply.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> = reply.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields, ["name", "slug"]);
+    let reply = app.post("/api/v1/tags", json!({"name": "A", "slug": "2024"})).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["message"], "must not be only digits");
+    let reply = app.post("/api/v1/categories", json!({"id": 5, "name": "A"})).await;
+    assert_eq!(reply.body["errors"][0]["field"], "id");
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_413() {
+    let app = TestApp::spawn().await;
+    let body = format!("{{\"name\": \"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let reply =
+        app.send_raw(Method::POST, "/api/v1/tags", app.writer(), Some("application/json"), body.into_bytes()).await;
+    reply.assert_problem(413, "payload_too_large");
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_404_and_wrong_methods_are_405_with_allow() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/nothing-here").await.assert_problem(404, "not_found");
+    app.get("/").await.assert_problem(404, "not_found");
+
+    let cases = [
+        (Method::DELETE, "/api/v1/categories", "GET, POST"),
+        (Method::POST, "/api/v1/categories/7", "GET, PUT, PATCH, DELETE"),
+        (Method::PUT, "/api/v1/tags/slug/thi-dua", "GET"),
+        (Method::POST, "/healthz", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let reply = app.send(method.clone(), path, app.writer(), None).await;
+        reply.assert_problem(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+}
+
+#[actix_web::test]
+async fn bad_path_and_query_parameters_are_404_and_400() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/categories/abc").await.assert_problem(404, "not_found");
+    app.get("/api/v1/tags/99999999999999999999").await.assert_problem(404, "not_found");
+    app.get("/api/v1/tags/0").await.assert_problem(404, "not_found");
+    for query in ["page=0", "page=-1", "page=x", "per_page=0", "per_page=101", "tree=maybe"] {
+        app.get(&format!("/api/v1/categories?{query}")).await.assert_problem(400, "bad_request");
+    }
+}
+
+#[actix_web::test]
+async fn a_wrong_or_malformed_token_is_401_even_on_public_reads() {
+    let app = TestApp::spawn().await;
+    let reply = app.send(Method::GET, "/api/v1/tags", As::Token("bantin_not-a-real-token"), None).await;
+    reply.assert_problem(401, "unauthorized");
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    let reply = app
+        .send_raw(Method::GET, "/api/v1/tags", As::Public, None, Vec::new())
+        .await;
+    assert_eq!(reply.status, 200);
+    let mut request = app.server.get("/api/v1/tags");
+    request = request.insert_header(("Authorization", "Basic dXNlcjpwYXNz"));
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+#[actix_web::test]
+async fn a_revoked_token_stops_working() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().expect("connection");
+    let secret = bantin::db::tokens::create(&mut conn, "temp", "write").expect("token");
+    drop(conn);
+    let reply = app.send(Method::POST, "/api/v1/tags", As::Token(&secret), Some(json!({"name": "A"}))).await;
+    assert_eq!(reply.status, 201);
+    let mut conn = app.pool.get().expect("connection");
+    assert!(bantin::db::tokens::revoke(&mut conn, "temp").expect("revoke"));
+    drop(conn);
+    let reply = app.send(Method::POST, "/api/v1/tags", As::Token(&secret), Some(json!({"name": "B"}))).await;
+    reply.assert_problem(401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn health_readiness_and_the_spec_answer() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.body, json!({"status": "ok"}));
+    assert_eq!(app.get("/readyz").await.body, json!({"status": "ok"}));
+    let spec = app.get("/openapi.json").await;
+    assert_eq!(spec.status, 200);
+    assert!(spec.body["paths"]["/api/v1/categories/{id}"]["patch"].is_object());
+}

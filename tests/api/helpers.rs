@@ -1,0 +1,141 @@
+//! `TestApp`: the real application over HTTP on a fresh temp-file database.
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::Method;
+use bantin::{db, AppState};
+use serde_json::{json, Value};
+
+/// A running app with a write token and a read token.
+pub struct TestApp {
+    pub server: actix_test::TestServer,
+    pub pool: db::DbPool,
+    pub write_token: String,
+    pub read_token: String,
+    _dir: tempfile::TempDir,
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with `status` and `code`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "status {status}");
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["type"], "about:blank");
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(self.body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+}
+
+/// Who sends a request.
+#[derive(Debug, Clone, Copy)]
+pub enum As<'a> {
+    Public,
+    Token(&'a str),
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pool = db::open(&dir.path().join("test.db"), 8).expect("database");
+        let mut conn = pool.get().expect("connection");
+        let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
+        let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
+        drop(conn);
+        let state = AppState::new(pool.clone());
+        let server = actix_test::start(move || bantin::app(state.clone()));
+        Self { server, pool, write_token, read_token, _dir: dir }
+    }
+
+    /// Sends `body` (raw bytes with `content_type`) as `who`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        who: As<'_>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self.server.request(method, self.server.url(path));
+        if let As::Token(token) = who {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        if let Some(content_type) = content_type {
+            request = request.insert_header(("Content-Type", content_type));
+        }
+        let mut response = request.send_body(body).await.expect("request");
+        let raw = response.body().limit(64 * 1024 * 1024).await.expect("body").to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply { status: response.status().as_u16(), headers: response.headers().clone(), body, raw }
+    }
+
+    /// Sends `body` as JSON (or nothing) as `who`.
+    pub async fn send(&self, method: Method, path: &str, who: As<'_>, body: Option<Value>) -> Reply {
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(&body).expect("json");
+                self.send_raw(method, path, who, Some("application/json"), bytes).await
+            }
+            None => self.send_raw(method, path, who, None, Vec::new()).await,
+        }
+    }
+
+    pub fn writer(&self) -> As<'_> {
+        As::Token(&self.write_token)
+    }
+
+    pub fn reader(&self) -> As<'_> {
+        As::Token(&self.read_token)
+    }
+
+    /// Anonymous GET.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, As::Public, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, self.writer(), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, self.writer(), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, self.writer(), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, self.writer(), None).await
+    }
+
+    /// Creates a category; returns it.
+    #[track_caller]
+    pub async fn create_category(&self, name: &str, parent_id: Option<i64>) -> Value {
+        let reply = self.post("/api/v1/categories", json!({"name": name, "parent_id": parent_id})).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+
+    /// Creates a tag; returns it.
+    #[track_caller]
+    pub async fn create_tag(&self, name: &str) -> Value {
+        let reply = self.post("/api/v1/tags", json!({"name": name})).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+}
