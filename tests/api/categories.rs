@@ -48,7 +48,8 @@ async fn the_list_is_sorted_by_position_then_name_and_filtered_by_parent() {
     app.create_category("Quốc tế", news_id).await;
 
     let all = app.get("/api/v1/categories").await;
-    let names: Vec<&str> = all.body["data"].as_array().expect("data").iter().map(|c| c["name"].as_str().unwrap_or("")).collect();
+    let names: Vec<&str> =
+        all.body["data"].as_array().expect("data").iter().map(|c| c["name"].as_str().unwrap_or("")).collect();
     assert_eq!(names, ["Văn hóa", "Giáo dục", "Quốc tế", "Thời sự", "Trong tỉnh"]);
 
     let top = app.get("/api/v1/categories?parent=").await;

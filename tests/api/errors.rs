@@ -14,7 +14,13 @@ async fn bad_bodies_are_refused_with_the_right_status() {
         (Some("text/plain"), b"{\"name\": \"A\"}".to_vec(), 415, "unsupported_media_type", "wrong type"),
         (None, b"{\"name\": \"A\"}".to_vec(), 415, "unsupported_media_type", "no content type"),
         (Some("application/json"), b"{\"name\": 7}".to_vec(), 422, "validation_failed", "wrong field type"),
-        (Some("application/json"), b"{\"name\": \"A\", \"nam\": 1}".to_vec(), 422, "validation_failed", "unknown field"),
+        (
+            Some("application/json"),
+            b"{\"name\": \"A\", \"nam\": 1}".to_vec(),
+            422,
+            "validation_failed",
+            "unknown field",
+        ),
         (Some("application/json"), b"[\"A\"]".to_vec(), 422, "validation_failed", "array body"),
         (Some("application/json; charset=utf-8"), b"{\"name\": \"\"}".to_vec(), 422, "validation_failed", "empty name"),
     ];
@@ -32,7 +38,8 @@ async fn validation_errors_name_each_field() {
     let long = "x".repeat(201);
     let reply = app.post("/api/v1/categories", json!({"name": long, "slug": "Không Hợp Lệ"})).await;
     reply.assert_problem(422, "validation_failed");
-    let fields: Vec<&str> = reply.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> =
+        reply.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["name", "slug"]);
     let reply = app.post("/api/v1/tags", json!({"name": "A", "slug": "2024"})).await;
     reply.assert_problem(422, "validation_failed");
@@ -86,9 +93,7 @@ async fn a_wrong_or_malformed_token_is_401_even_on_public_reads() {
     let reply = app.send(Method::GET, "/api/v1/tags", As::Token("bantin_not-a-real-token"), None).await;
     reply.assert_problem(401, "unauthorized");
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
-    let reply = app
-        .send_raw(Method::GET, "/api/v1/tags", As::Public, None, Vec::new())
-        .await;
+    let reply = app.send_raw(Method::GET, "/api/v1/tags", As::Public, None, Vec::new()).await;
     assert_eq!(reply.status, 200);
     let mut request = app.server.get("/api/v1/tags");
     request = request.insert_header(("Authorization", "Basic dXNlcjpwYXNz"));

@@ -39,7 +39,12 @@ async fn q_is_a_diacritic_and_case_insensitive_prefix_match() {
         app.create_tag(name).await;
     }
     let names = |reply: &crate::helpers::Reply| -> Vec<String> {
-        reply.body["data"].as_array().expect("data").iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect()
+        reply.body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|t| t["name"].as_str().unwrap_or("").to_owned())
+            .collect()
     };
     let cases: [(&str, &[&str]); 7] = [
         ("thi", &["Thi đua", "Thiên tai"]),
