@@ -8,7 +8,8 @@ use crate::helpers::{As, TestApp};
 #[actix_web::test]
 async fn bad_bodies_are_refused_with_the_right_status() {
     let app = TestApp::spawn().await;
-    let cases: [(Option<&str>, Vec<u8>, u16, &str, &str); 8] = [
+    type Case<'a> = (Option<&'a str>, Vec<u8>, u16, &'a str, &'a str);
+    let cases: [Case; 8] = [
         (Some("application/json"), b"{\"name\": ".to_vec(), 400, "bad_request", "truncated JSON"),
         (Some("application/json"), Vec::new(), 400, "bad_request", "empty body"),
         (Some("text/plain"), b"{\"name\": \"A\"}".to_vec(), 415, "unsupported_media_type", "wrong type"),

@@ -124,7 +124,6 @@ impl TestApp {
     }
 
     /// Creates a category; returns it.
-    #[track_caller]
     pub async fn create_category(&self, name: &str, parent_id: Option<i64>) -> Value {
         let reply = self.post("/api/v1/categories", json!({"name": name, "parent_id": parent_id})).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
@@ -132,7 +131,6 @@ impl TestApp {
     }
 
     /// Creates a tag; returns it.
-    #[track_caller]
     pub async fn create_tag(&self, name: &str) -> Value {
         let reply = self.post("/api/v1/tags", json!({"name": name})).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
