@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod config;
+pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod html;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -36,9 +38,17 @@ impl AppState {
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{categories, ops, tags};
+    use routes::{articles, categories, ops, tags};
     cfg.service(
         scope::scope("/api/v1")
+            .service(articles::list::list)
+            .service(articles::show_by_slug)
+            .service(articles::list::related)
+            .service(articles::show)
+            .service(articles::write::create)
+            .service(articles::write::replace)
+            .service(articles::write::update)
+            .service(articles::write::remove)
             .service(categories::list)
             .service(categories::show_by_slug)
             .service(categories::show)

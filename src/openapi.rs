@@ -17,6 +17,7 @@ use crate::error::Problem;
     components(schemas(Problem)),
     modifiers(&BearerScheme),
     tags(
+        (name = "articles", description = "Articles: lists, search, related"),
         (name = "categories", description = "The nested category menu"),
         (name = "tags", description = "Tags on articles"),
         (name = "operations", description = "Health and readiness"),

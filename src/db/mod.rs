@@ -1,5 +1,6 @@
 //! The store: an r2d2 pool of SQLite connections, migrations, and the blocking-DB helper.
 
+pub mod articles;
 pub mod categories;
 pub mod tags;
 pub mod tokens;

@@ -7,7 +7,9 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+use crate::error::{ApiError, FieldError};
 use crate::schema::{article_tags, articles, tags};
+use crate::text;
 
 /// A tag as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -146,4 +148,63 @@ pub fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> Query
 /// Deletes tag `id`; its article links go with it (ON DELETE CASCADE), the articles stay.
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(tags::table.find(id)).execute(conn)
+}
+
+/// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).
+pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> QueryResult<String> {
+    let base = text::slugify(name, "tag");
+    let mut n = 1;
+    loop {
+        let candidate = text::slug_candidate(&base, n);
+        if !slug_taken(conn, &candidate, None)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// Longest tag name.
+pub const MAX_TAG_NAME: usize = 100;
+
+/// The ids of the tags named (or slugged) in `names`, creating unknown ones; in the
+/// caller's transaction. A name matches a tag by slug, then by name ignoring case, then
+/// by the slug it would get; duplicates collapse.
+pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Result<Vec<i32>, ApiError> {
+    let mut errors = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let len = name.trim().chars().count();
+        if len == 0 || len > MAX_TAG_NAME {
+            errors.push(FieldError::new(format!("tags[{i}]"), format!("must be 1 to {MAX_TAG_NAME} characters")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let name = name.trim();
+        let existing = match find_by_slug(conn, name)? {
+            Some(tag) => Some(tag),
+            None => match find_by_name(conn, name, None)? {
+                Some(tag) => Some(tag),
+                None => find_by_slug(conn, &text::slugify(name, "tag"))?,
+            },
+        };
+        let id = match existing {
+            Some(tag) => tag.id,
+            None => {
+                let fields = TagFields {
+                    slug: unique_slug(conn, name)?,
+                    name: name.to_owned(),
+                    name_folded: text::fold(name),
+                    description: None,
+                };
+                insert(conn, &fields)?.id
+            }
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }

@@ -8,7 +8,7 @@ use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, utc, PageParams, Paged};
+use super::{paged, utc, CountMeta, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
@@ -77,14 +77,7 @@ pub struct CategoryTree {
     /// Top-level categories with nested `children`.
     pub data: Vec<CategoryNode>,
     /// `{"total": n}`: categories in the tree.
-    pub meta: TreeMeta,
-}
-
-/// `meta` of the tree answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TreeMeta {
-    /// Categories in all.
-    pub total: i64,
+    pub meta: CountMeta,
 }
 
 /// Filters of the category list.
@@ -274,7 +267,7 @@ pub async fn list(
             let rows = store::all(conn)?;
             let counts = store::article_counts(conn, db::now())?;
             let total = rows.len() as i64;
-            Ok(CategoryTree { data: build_tree(rows, &counts), meta: TreeMeta { total } })
+            Ok(CategoryTree { data: build_tree(rows, &counts), meta: CountMeta { total } })
         })
         .await?;
         return Ok(HttpResponse::Ok().insert_header(("X-Total-Count", tree.meta.total.to_string())).json(tree));

@@ -1,5 +1,6 @@
 //! HTTP: one module per resource, plus what every list shares.
 
+pub mod articles;
 pub mod categories;
 pub mod fallback;
 pub mod ops;
@@ -86,6 +87,13 @@ pub struct PageMeta {
     /// Pages in all (0 when nothing matches).
     #[schema(example = 3)]
     pub total_pages: i64,
+}
+
+/// `meta` of an unpaginated list: how many items it holds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CountMeta {
+    /// Items in `data`.
+    pub total: i64,
 }
 
 /// A page of items.

@@ -8,13 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{paged, utc, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
-use crate::db::tags::{self as store, TagFields, TagOrder, TagRow};
+use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_len, double_option, ApiJson};
 use crate::{db, text, AppState};
-
-/// Longest tag name.
-pub const MAX_TAG_NAME: usize = 100;
 
 /// A tag.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -128,22 +125,9 @@ fn resolve(
             slug
         }
         (None, Some(current)) => current.to_owned(),
-        (None, None) => unique_slug(conn, &name)?,
+        (None, None) => store::unique_slug(conn, &name)?,
     };
     Ok(TagFields { slug, name_folded: text::fold(&name), name, description })
-}
-
-/// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).
-pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> Result<String, ApiError> {
-    let base = text::slugify(name, "tag");
-    let mut n = 1;
-    loop {
-        let candidate = text::slug_candidate(&base, n);
-        if !store::slug_taken(conn, &candidate, None)? {
-            return Ok(candidate);
-        }
-        n += 1;
-    }
 }
 
 fn load_one(conn: &mut SqliteConnection, row: TagRow) -> Result<Tag, ApiError> {

@@ -136,4 +136,25 @@ impl TestApp {
         assert_eq!(reply.status, 201, "{}", reply.body);
         reply.body
     }
+
+    /// Creates an article; returns it.
+    pub async fn create_article(&self, body: Value) -> Value {
+        let reply = self.post("/api/v1/articles", body).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+
+    /// Creates a published article dated `published_at` with extra fields merged in.
+    pub async fn publish(&self, title: &str, published_at: &str, extra: Value) -> Value {
+        let mut body = json!({"title": title, "status": "published", "published_at": published_at});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.create_article(body).await
+    }
+
+    /// The `field` of every item in a list answer.
+    pub fn column(reply: &Reply, field: &str) -> Vec<Value> {
+        reply.body["data"].as_array().map(|items| items.iter().map(|i| i[field].clone()).collect()).unwrap_or_default()
+    }
 }

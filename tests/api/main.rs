@@ -1,6 +1,9 @@
 //! Integration tests: the real app over HTTP, one fresh database per test.
 
+mod article_lists;
+mod articles;
 mod categories;
+mod cursor_walks;
 mod errors;
 mod helpers;
 mod tags;

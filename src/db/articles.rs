@@ -1,0 +1,355 @@
+//! Articles: rows, writes with their tags, and the filtered, keyset-paginated list.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+
+use super::categories::CategoryRow;
+use super::tags::TagRow;
+use crate::schema::{article_tags, articles, categories, tags};
+
+/// An article as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, QueryableByName)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub cover_image_url: Option<String>,
+    pub featured: bool,
+    pub view_count: i64,
+    pub reading_time_minutes: i32,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The content fields of an article, after validation and sanitizing.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct ArticleFields {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub cover_image_url: Option<String>,
+    pub featured: bool,
+    pub reading_time_minutes: i32,
+}
+
+impl ArticleFields {
+    /// The fields of a stored row.
+    pub fn of(row: &ArticleRow) -> Self {
+        Self {
+            slug: row.slug.clone(),
+            title: row.title.clone(),
+            summary: row.summary.clone(),
+            body: row.body.clone(),
+            author: row.author.clone(),
+            status: row.status.clone(),
+            published_at: row.published_at,
+            category_id: row.category_id,
+            cover_image_url: row.cover_image_url.clone(),
+            featured: row.featured,
+            reading_time_minutes: row.reading_time_minutes,
+        }
+    }
+}
+
+/// The article with `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<ArticleRow>> {
+    articles::table.find(id).select(ArticleRow::as_select()).first(conn).optional()
+}
+
+/// The article with `slug`.
+pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
+    articles::table.filter(articles::slug.eq(slug)).select(ArticleRow::as_select()).first(conn).optional()
+}
+
+/// Whether an article has `slug`, other than `except`.
+pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+    let id: Option<i32> =
+        articles::table.filter(articles::slug.eq(slug)).select(articles::id).first(conn).optional()?;
+    Ok(id.is_some_and(|id| Some(id) != except))
+}
+
+/// Inserts an article with its tag ids; returns the row.
+pub fn insert(conn: &mut SqliteConnection, fields: &ArticleFields, tag_ids: &[i32]) -> QueryResult<ArticleRow> {
+    let now = super::now();
+    let row: ArticleRow = diesel::insert_into(articles::table)
+        .values((fields, articles::created_at.eq(now), articles::updated_at.eq(now)))
+        .returning(ArticleRow::as_returning())
+        .get_result(conn)?;
+    set_tags(conn, row.id, tag_ids)?;
+    Ok(row)
+}
+
+/// Writes new fields and tags of article `id`, bumping `version` and `updated_at`.
+pub fn update(
+    conn: &mut SqliteConnection,
+    id: i32,
+    fields: &ArticleFields,
+    tag_ids: &[i32],
+) -> QueryResult<ArticleRow> {
+    let row = diesel::update(articles::table.find(id))
+        .set((fields, articles::version.eq(articles::version + 1), articles::updated_at.eq(super::now())))
+        .returning(ArticleRow::as_returning())
+        .get_result(conn)?;
+    set_tags(conn, id, tag_ids)?;
+    Ok(row)
+}
+
+/// Replaces the tags of article `id`.
+fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
+    let rows: Vec<_> =
+        tag_ids.iter().map(|tag| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*tag))).collect();
+    diesel::insert_into(article_tags::table).values(rows).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes article `id` (its tag links go with it).
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(articles::table.find(id)).execute(conn)
+}
+
+/// Tag ids of article `id`.
+pub fn tag_ids(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<i32>> {
+    article_tags::table.filter(article_tags::article_id.eq(id)).select(article_tags::tag_id).load(conn)
+}
+
+/// The tags of each of `ids`, by name: one query for the whole page.
+pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRow>>> {
+    let rows: Vec<(i32, TagRow)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((tags::name_folded, tags::id))
+        .select((article_tags::article_id, TagRow::as_select()))
+        .load(conn)?;
+    let mut map: HashMap<i32, Vec<TagRow>> = HashMap::new();
+    for (article, tag) in rows {
+        map.entry(article).or_default().push(tag);
+    }
+    Ok(map)
+}
+
+/// The categories of `rows`: one query for the whole page.
+pub fn categories_of(conn: &mut SqliteConnection, rows: &[ArticleRow]) -> QueryResult<HashMap<i32, CategoryRow>> {
+    let ids: Vec<i32> = rows.iter().filter_map(|row| row.category_id).collect();
+    let categories: Vec<CategoryRow> =
+        categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?;
+    Ok(categories.into_iter().map(|c| (c.id, c)).collect())
+}
+
+/// Which articles by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Published with `published_at <= now`: what the public sees.
+    Visible,
+    /// Published with `published_at > now`.
+    Scheduled,
+    Draft,
+    Archived,
+    Any,
+}
+
+/// The field a list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    PublishedAt,
+    UpdatedAt,
+    Title,
+    ViewCount,
+}
+
+/// Where a keyset page starts: after the row with this sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    Time(Option<NaiveDateTime>),
+    Text(String),
+    Int(i64),
+}
+
+/// Everything that narrows a list.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub status: StatusFilter,
+    pub now: NaiveDateTime,
+    /// Category ids (a category and its descendants); `Some(empty)` matches nothing.
+    pub categories: Option<Vec<i32>>,
+    /// Tag slugs, any of them.
+    pub tags: Option<Vec<String>>,
+    pub author: Option<String>,
+    pub featured: Option<bool>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    /// Article ids from a search; `None` when not searching.
+    pub ids: Option<Vec<i32>>,
+}
+
+type Boxed<'a> = articles::BoxedQuery<'a, Sqlite>;
+
+fn filtered(filter: &ListFilter) -> Boxed<'static> {
+    let mut query = articles::table.into_boxed();
+    query = match filter.status {
+        StatusFilter::Visible => {
+            query.filter(articles::status.eq("published")).filter(articles::published_at.le(filter.now))
+        }
+        StatusFilter::Scheduled => {
+            query.filter(articles::status.eq("published")).filter(articles::published_at.gt(filter.now))
+        }
+        StatusFilter::Draft => query.filter(articles::status.eq("draft")),
+        StatusFilter::Archived => query.filter(articles::status.eq("archived")),
+        StatusFilter::Any => query,
+    };
+    if let Some(ids) = &filter.categories {
+        query = query.filter(articles::category_id.eq_any(ids.clone()));
+    }
+    if let Some(slugs) = &filter.tags {
+        let tagged = article_tags::table
+            .inner_join(tags::table)
+            .filter(tags::slug.eq_any(slugs.clone()))
+            .select(article_tags::article_id);
+        query = query.filter(articles::id.eq_any(tagged));
+    }
+    if let Some(author) = &filter.author {
+        query = query.filter(articles::author.eq(author.clone()));
+    }
+    if let Some(featured) = filter.featured {
+        query = query.filter(articles::featured.eq(featured));
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(articles::published_at.ge(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(articles::published_at.lt(before));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(articles::id.eq_any(ids.clone()));
+    }
+    query
+}
+
+/// How many articles match.
+pub fn count(conn: &mut SqliteConnection, filter: &ListFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// Orders `query` by `field` (then id, same direction), starting after `after`.
+fn ordered(
+    mut query: Boxed<'static>,
+    field: SortField,
+    descending: bool,
+    after: Option<(SortValue, i32)>,
+) -> Boxed<'static> {
+    use diesel::dsl::not;
+    // After (value, id) in the sort order: (column, id) beyond it in that direction.
+    macro_rules! keyset {
+        ($query:expr, $column:expr, $value:expr, $id:expr) => {
+            if descending {
+                $query.filter($column.lt($value.clone()).or($column.eq($value).and(articles::id.lt($id))))
+            } else {
+                $query.filter($column.gt($value.clone()).or($column.eq($value).and(articles::id.gt($id))))
+            }
+        };
+    }
+    if let Some((value, id)) = after {
+        let published = articles::published_at.assume_not_null();
+        query = match (field, value) {
+            // NULL (never published) sorts lowest: after every dated row going down,
+            // before them going up.
+            (SortField::PublishedAt, SortValue::Time(Some(time))) if descending => query.filter(
+                published.lt(time).or(published.eq(time).and(articles::id.lt(id))).or(articles::published_at.is_null()),
+            ),
+            (SortField::PublishedAt, SortValue::Time(Some(time))) => keyset!(query, published, time, id),
+            (SortField::PublishedAt, SortValue::Time(None)) if descending => {
+                query.filter(articles::published_at.is_null().and(articles::id.lt(id)))
+            }
+            (SortField::PublishedAt, SortValue::Time(None)) => {
+                query.filter(not(articles::published_at.is_null()).or(articles::id.gt(id)))
+            }
+            (SortField::UpdatedAt, SortValue::Time(Some(time))) => keyset!(query, articles::updated_at, time, id),
+            (SortField::Title, SortValue::Text(text)) => keyset!(query, articles::title, text, id),
+            (SortField::ViewCount, SortValue::Int(n)) => keyset!(query, articles::view_count, n, id),
+            // A cursor whose value does not fit its sort is refused before it gets here.
+            _ => query.filter(articles::id.eq(-1)),
+        };
+    }
+    match (field, descending) {
+        (SortField::PublishedAt, true) => query.order((articles::published_at.desc(), articles::id.desc())),
+        (SortField::PublishedAt, false) => query.order((articles::published_at.asc(), articles::id.asc())),
+        (SortField::UpdatedAt, true) => query.order((articles::updated_at.desc(), articles::id.desc())),
+        (SortField::UpdatedAt, false) => query.order((articles::updated_at.asc(), articles::id.asc())),
+        (SortField::Title, true) => query.order((articles::title.desc(), articles::id.desc())),
+        (SortField::Title, false) => query.order((articles::title.asc(), articles::id.asc())),
+        (SortField::ViewCount, true) => query.order((articles::view_count.desc(), articles::id.desc())),
+        (SortField::ViewCount, false) => query.order((articles::view_count.asc(), articles::id.asc())),
+    }
+}
+
+/// A page of matching articles, sorted, either by offset or after a keyset position.
+pub fn page(
+    conn: &mut SqliteConnection,
+    filter: &ListFilter,
+    sort: (SortField, bool),
+    offset: i64,
+    after: Option<(SortValue, i32)>,
+    limit: i64,
+) -> QueryResult<Vec<ArticleRow>> {
+    ordered(filtered(filter), sort.0, sort.1, after)
+        .offset(offset)
+        .limit(limit)
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
+/// The sort value of `row` for `field`, for the next cursor.
+pub fn sort_value(row: &ArticleRow, field: SortField) -> SortValue {
+    match field {
+        SortField::PublishedAt => SortValue::Time(row.published_at),
+        SortField::UpdatedAt => SortValue::Time(Some(row.updated_at)),
+        SortField::Title => SortValue::Text(row.title.clone()),
+        SortField::ViewCount => SortValue::Int(row.view_count),
+    }
+}
+
+/// Up to `limit` visible articles related to `article`: most shared tags first, then
+/// same category, then newest. Only articles sharing a tag or the category qualify.
+pub fn related(
+    conn: &mut SqliteConnection,
+    article: &ArticleRow,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ArticleRow>> {
+    use diesel::sql_types::{BigInt, Integer, Nullable, Timestamp};
+    diesel::sql_query(
+        "SELECT a.* FROM ( \
+             SELECT c.id, SUM(c.shared) AS shared FROM ( \
+                 SELECT t.article_id AS id, 1 AS shared FROM article_tags t \
+                 WHERE t.tag_id IN (SELECT tag_id FROM article_tags WHERE article_id = ?1) \
+                 UNION ALL \
+                 SELECT x.id, 0 FROM articles x WHERE ?2 IS NOT NULL AND x.category_id = ?2 \
+             ) c WHERE c.id <> ?1 GROUP BY c.id \
+         ) r JOIN articles a ON a.id = r.id \
+         WHERE a.status = 'published' AND a.published_at <= ?3 \
+         ORDER BY r.shared DESC, (a.category_id IS ?2) DESC, a.published_at DESC, a.id DESC \
+         LIMIT ?4",
+    )
+    .bind::<Integer, _>(article.id)
+    .bind::<Nullable<Integer>, _>(article.category_id)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}

@@ -1,0 +1,287 @@
+//! Article lists: filters, sorts, page and cursor ("load more") modes, and related.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{items, visible, ArticleItem};
+use crate::auth::Access;
+use crate::cursor::{self, ValueKind};
+use crate::db::articles::{self as store, ListFilter, SortField, StatusFilter};
+use crate::db::categories as category_store;
+use crate::error::ApiError;
+use crate::routes::{paged, CountMeta, PageMeta, PageParams};
+use crate::{db, AppState};
+
+/// Filters, sort and cursor of the article list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleFilters {
+    /// Cursor mode ("load more"): the `next_cursor` of the previous answer; empty to
+    /// start. Not combinable with `page`.
+    pub cursor: Option<String>,
+    /// Category slug; includes its descendant categories.
+    #[param(example = "thoi-su")]
+    pub category: Option<String>,
+    /// Tag slugs, comma-separated: articles with any of them.
+    #[param(example = "thi-dua,giao-duc")]
+    pub tag: Option<String>,
+    /// Exact byline.
+    pub author: Option<String>,
+    /// Only featured (`true`) or only not featured (`false`).
+    pub featured: Option<bool>,
+    /// Published at or after this time (RFC 3339, or a date meaning its start, UTC).
+    #[param(example = "2020-04-01")]
+    pub published_after: Option<String>,
+    /// Published before this time (RFC 3339, or a date meaning its start, UTC).
+    #[param(example = "2020-05-01T00:00:00Z")]
+    pub published_before: Option<String>,
+    /// `published` (default: visible now), `scheduled`, `draft`, `archived` or `any`.
+    /// Anything but `published` needs a token (401 without).
+    #[param(example = "published")]
+    pub status: Option<String>,
+    /// `published_at`, `updated_at`, `title` or `view_count`; `-` prefix for
+    /// descending. Default `-published_at`.
+    #[param(example = "-published_at")]
+    pub sort: Option<String>,
+}
+
+/// `meta` in cursor mode.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CursorMeta {
+    /// Items per page.
+    #[schema(example = 20)]
+    pub per_page: u32,
+    /// Pass as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// `meta` of an article list: page mode or cursor mode.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ListMeta {
+    Page(PageMeta),
+    Cursor(CursorMeta),
+}
+
+/// A list of articles (without bodies).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    pub data: Vec<ArticleItem>,
+    pub meta: ListMeta,
+}
+
+/// Parses a time query parameter: RFC 3339, or a plain date meaning its start (UTC).
+pub fn parse_time(name: &str, value: &str) -> Result<NaiveDateTime, ApiError> {
+    let value = value.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
+        let time = time.naive_utc();
+        return Ok(time.with_nanosecond(0).unwrap_or(time));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| ApiError::BadRequest(format!("{name} must be an RFC 3339 time or a date like 2020-04-22")))
+}
+
+fn parse_sort(sort: Option<&str>) -> Result<(SortField, bool, ValueKind), ApiError> {
+    let sort = sort.unwrap_or("-published_at");
+    let (descending, name) = match sort.strip_prefix('-') {
+        Some(name) => (true, name),
+        None => (false, sort),
+    };
+    let (field, kind) = match name {
+        "published_at" => (SortField::PublishedAt, ValueKind::Time),
+        "updated_at" => (SortField::UpdatedAt, ValueKind::Time),
+        "title" => (SortField::Title, ValueKind::Text),
+        "view_count" => (SortField::ViewCount, ValueKind::Int),
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "sort must be one of published_at, updated_at, title, view_count (with - for descending), not `{sort}`"
+            )))
+        }
+    };
+    Ok((field, descending, kind))
+}
+
+fn parse_status(status: Option<&str>, access: Access) -> Result<StatusFilter, ApiError> {
+    let filter = match status.unwrap_or("published") {
+        "published" => StatusFilter::Visible,
+        "scheduled" => StatusFilter::Scheduled,
+        "draft" => StatusFilter::Draft,
+        "archived" => StatusFilter::Archived,
+        "any" => StatusFilter::Any,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "status must be published, scheduled, draft, archived or any, not `{other}`"
+            )))
+        }
+    };
+    if filter != StatusFilter::Visible && !access.sees_unpublished() {
+        return Err(ApiError::Unauthorized("listing unpublished articles needs a token".to_owned()));
+    }
+    Ok(filter)
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// List articles.
+///
+/// Page mode by default (`page`, `per_page`); cursor mode ("load more", constant cost
+/// at any depth) when `cursor` is given. The public sees published articles whose
+/// time has come; `status` needs a token for anything else.
+#[utoipa::path(
+    tag = "articles",
+    params(PageParams, ArticleFilters),
+    responses(
+        (status = 200, description = "Articles without bodies. Page mode: `meta` = `{page, per_page, total, total_pages}` with `X-Total-Count` and `Link` (first, prev, next, last). Cursor mode: `meta` = `{per_page, next_cursor}` with `Link` rel=\"next\".", body = ArticleList,
+            headers(("X-Total-Count" = i64, description = "Items matching (page mode)"),
+                    ("Link" = String, description = "Navigation links (RFC 8288)"))),
+        (status = 400, description = "A malformed parameter, `page` with `cursor`, or a cursor that is not for this sort"),
+    )
+)]
+#[get("/articles")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    access: Access,
+    page: web::Query<PageParams>,
+    filters: web::Query<ArticleFilters>,
+) -> Result<HttpResponse, ApiError> {
+    let filters = filters.into_inner();
+    if page.page.is_some() && filters.cursor.is_some() {
+        return Err(ApiError::BadRequest("give either page or cursor, not both".to_owned()));
+    }
+    let paging = page.paging()?;
+    let (field, descending, kind) = parse_sort(filters.sort.as_deref())?;
+    let sort_name = filters.sort.clone().unwrap_or_else(|| "-published_at".to_owned());
+    let after = match filters.cursor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(cursor) => Some(
+            cursor::decode(cursor, &sort_name, kind)
+                .ok_or_else(|| ApiError::BadRequest("the cursor is not valid for this list and sort".to_owned()))?,
+        ),
+    };
+    let status = parse_status(non_empty(&filters.status), access)?;
+    let published_after = non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?;
+    let published_before =
+        non_empty(&filters.published_before).map(|v| parse_time("published_before", v)).transpose()?;
+    let tags = non_empty(&filters.tag)
+        .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    let category = non_empty(&filters.category).map(str::to_owned);
+    let author = non_empty(&filters.author).map(str::to_owned);
+    let cursor_mode = filters.cursor.is_some();
+    let featured = filters.featured;
+
+    let (rows, data, total) = db::run(&state.pool, move |conn| {
+        let categories = match category {
+            Some(slug) => Some(match category_store::find_by_slug(conn, &slug)? {
+                Some(c) => category_store::with_descendants(conn, c.id)?,
+                None => Vec::new(),
+            }),
+            None => None,
+        };
+        let filter = ListFilter {
+            status,
+            now: db::now(),
+            categories,
+            tags,
+            author,
+            featured,
+            published_after,
+            published_before,
+            ids: None,
+        };
+        let (rows, total) = if cursor_mode {
+            let rows = store::page(conn, &filter, (field, descending), 0, after, paging.limit() + 1)?;
+            (rows, None)
+        } else {
+            let total = store::count(conn, &filter)?;
+            (store::page(conn, &filter, (field, descending), paging.offset(), None, paging.limit())?, Some(total))
+        };
+        let data = items(conn, &rows)?;
+        Ok((rows, data, total))
+    })
+    .await?;
+
+    if let Some(total) = total {
+        return Ok(paged(&req, paging, total, data));
+    }
+    let mut data = data;
+    let more = data.len() > paging.per_page as usize;
+    data.truncate(paging.per_page as usize);
+    let next_cursor = if more {
+        data.last()
+            .and_then(|last| rows.iter().find(|r| r.id == last.id))
+            .map(|last| cursor::encode(&sort_name, &store::sort_value(last, field), last.id))
+    } else {
+        None
+    };
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next_cursor {
+        let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        pairs.retain(|(key, _)| key != "cursor");
+        pairs.push(("cursor".to_owned(), next.clone()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        response.insert_header((header::LINK, format!("<{}?{query}>; rel=\"next\"", req.path())));
+    }
+    Ok(response
+        .json(ArticleList { data, meta: ListMeta::Cursor(CursorMeta { per_page: paging.per_page, next_cursor }) }))
+}
+
+/// Related articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedList {
+    pub data: Vec<ArticleItem>,
+    /// `{"total": n}`: how many were found.
+    pub meta: CountMeta,
+}
+
+/// Query of the related list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedParams {
+    /// How many, 1 to 20.
+    #[param(minimum = 1, maximum = 20, default = 4)]
+    pub limit: Option<u32>,
+}
+
+/// Related articles.
+///
+/// Published articles sharing the most tags with this one, then those in the same
+/// category, newest first; never the article itself. Articles sharing neither are
+/// not related and are not listed.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1), RelatedParams),
+    responses(
+        (status = 200, description = "Related articles (no pagination; `meta.total` is the number returned)", body = RelatedList),
+        (status = 400, description = "`limit` out of range"),
+        (status = 404, description = "No such article, or not visible without a token"),
+    )
+)]
+#[get("/articles/{id}/related")]
+pub async fn related(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<i32>,
+    params: web::Query<RelatedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = params.limit.unwrap_or(4);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be between 1 and 20".to_owned()));
+    }
+    let id = id.into_inner();
+    let data = db::run(&state.pool, move |conn| {
+        let article = visible(store::find(conn, id)?, access, &format!("id {id}"))?;
+        let rows = store::related(conn, &article, db::now(), i64::from(limit))?;
+        items(conn, &rows)
+    })
+    .await?;
+    let total = data.len() as i64;
+    Ok(HttpResponse::Ok().json(RelatedList { data, meta: CountMeta { total } }))
+}

@@ -1,0 +1,202 @@
+//! `/api/v1/articles`: the article resource.
+
+pub mod list;
+pub mod write;
+
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::SqliteConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::utc;
+use crate::auth::Access;
+use crate::db::articles::{self as store, ArticleRow};
+use crate::db::categories::CategoryRow;
+use crate::db::tags::TagRow;
+use crate::error::ApiError;
+use crate::{db, AppState};
+
+/// A category as embedded in an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryRef {
+    #[schema(example = 3)]
+    pub id: i32,
+    #[schema(example = "thoi-su")]
+    pub slug: String,
+    #[schema(example = "Thời sự")]
+    pub name: String,
+}
+
+/// A tag as embedded in an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagRef {
+    #[schema(example = 12)]
+    pub id: i32,
+    #[schema(example = "thi-dua")]
+    pub slug: String,
+    #[schema(example = "Thi đua")]
+    pub name: String,
+}
+
+/// An article in a list: everything but the body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleItem {
+    /// Id.
+    #[schema(example = 101)]
+    pub id: i32,
+    /// Unique slug, for URLs.
+    #[schema(example = "thuc-hien-hieu-qua-cac-phong-trao-thi-dua")]
+    pub slug: String,
+    /// Headline.
+    #[schema(example = "Thực hiện hiệu quả các phong trào thi đua")]
+    pub title: String,
+    /// Lead paragraph.
+    #[schema(example = "Tỉnh đẩy mạnh phong trào thi đua yêu nước trong năm 2020.")]
+    pub summary: Option<String>,
+    /// Byline.
+    #[schema(example = "Nguyễn Văn An")]
+    pub author: Option<String>,
+    /// `draft`, `published` or `archived`. A published article dated in the future is
+    /// scheduled: invisible to the public until then.
+    #[schema(example = "published")]
+    pub status: String,
+    /// Publication time; `null` for never-published drafts.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Its category, if any.
+    pub category: Option<CategoryRef>,
+    /// Its tags, by name.
+    pub tags: Vec<TagRef>,
+    /// Cover image URL.
+    #[schema(example = "https://example.vn/anh/bia.jpg")]
+    pub cover_image_url: Option<String>,
+    /// Whether editors feature it.
+    pub featured: bool,
+    /// Views counted so far ("Lượt xem").
+    #[schema(example = 1001)]
+    pub view_count: i64,
+    /// Estimated minutes to read the body (200 words a minute, at least 1).
+    #[schema(example = 3)]
+    pub reading_time_minutes: i32,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Starts at 1 and grows by one on every content change.
+    #[schema(example = 1)]
+    pub version: i32,
+}
+
+/// A whole article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Article {
+    #[serde(flatten)]
+    pub item: ArticleItem,
+    /// Sanitized HTML.
+    #[schema(example = "<p>Sáng 22/4, UBND tỉnh tổ chức hội nghị...</p>")]
+    pub body: String,
+}
+
+impl ArticleItem {
+    fn build(row: &ArticleRow, category: Option<&CategoryRow>, tags: &[TagRow]) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug.clone(),
+            title: row.title.clone(),
+            summary: row.summary.clone(),
+            author: row.author.clone(),
+            status: row.status.clone(),
+            published_at: row.published_at.map(utc),
+            category: category.map(|c| CategoryRef { id: c.id, slug: c.slug.clone(), name: c.name.clone() }),
+            tags: tags.iter().map(|t| TagRef { id: t.id, slug: t.slug.clone(), name: t.name.clone() }).collect(),
+            cover_image_url: row.cover_image_url.clone(),
+            featured: row.featured,
+            view_count: row.view_count,
+            reading_time_minutes: row.reading_time_minutes,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// List items for `rows`, with categories and tags loaded in two queries.
+pub fn items(conn: &mut SqliteConnection, rows: &[ArticleRow]) -> Result<Vec<ArticleItem>, ApiError> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<i32, Vec<TagRow>> = store::tags_of(conn, &ids)?;
+    let categories = store::categories_of(conn, rows)?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let category = row.category_id.and_then(|id| categories.get(&id));
+            ArticleItem::build(row, category, &tags.remove(&row.id).unwrap_or_default())
+        })
+        .collect())
+}
+
+/// The whole article for `row`.
+pub fn full(conn: &mut SqliteConnection, row: ArticleRow) -> Result<Article, ApiError> {
+    let item = items(conn, std::slice::from_ref(&row))?.pop().ok_or_else(|| ApiError::internal("article vanished"))?;
+    Ok(Article { item, body: row.body })
+}
+
+/// Whether the public may see `row` at `now`.
+pub fn visible_to_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+    row.status == "published" && row.published_at.is_some_and(|at| at <= now)
+}
+
+/// `row` if `access` may see it, else 404.
+pub fn visible(row: Option<ArticleRow>, access: Access, key: &str) -> Result<ArticleRow, ApiError> {
+    match row {
+        Some(row) if access.sees_unpublished() || visible_to_public(&row, db::now()) => Ok(row),
+        _ => Err(ApiError::not_found("article", key)),
+    }
+}
+
+/// Get an article by id.
+///
+/// The public sees only published articles whose time has come; tokens see all.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    responses(
+        (status = 200, description = "The article", body = Article),
+        (status = 404, description = "No such article, or not visible without a token"),
+    )
+)]
+#[get("/articles/{id}")]
+pub async fn show(state: web::Data<AppState>, access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let article = db::run(&state.pool, move |conn| {
+        let row = visible(store::find(conn, id)?, access, &format!("id {id}"))?;
+        full(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(article))
+}
+
+/// Get an article by slug.
+#[utoipa::path(
+    tag = "articles",
+    params(("slug" = String, Path, description = "Article slug", example = "thuc-hien-hieu-qua-cac-phong-trao-thi-dua")),
+    responses(
+        (status = 200, description = "The article", body = Article),
+        (status = 404, description = "No such article, or not visible without a token"),
+    )
+)]
+#[get("/articles/slug/{slug}")]
+pub async fn show_by_slug(
+    state: web::Data<AppState>,
+    access: Access,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let article = db::run(&state.pool, move |conn| {
+        let row = visible(store::find_by_slug(conn, &slug)?, access, &format!("slug '{slug}'"))?;
+        full(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(article))
+}

@@ -1,0 +1,440 @@
+//! Article writes: create, replace, patch, delete.
+
+use actix_web::{delete, patch, post, put, web, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::SqliteConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{full, Article};
+use crate::auth::WriteAccess;
+use crate::db::articles::{self as store, ArticleFields, ArticleRow};
+use crate::db::{categories as category_store, tags as tag_store};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{check_len, double_option, ApiJson};
+use crate::{db, html, text, AppState};
+
+/// Largest body, in bytes, before sanitizing.
+const MAX_BODY: usize = 1024 * 1024;
+/// Most tags on one article.
+const MAX_TAGS: usize = 50;
+
+/// An article's status as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+}
+
+/// Body of POST and PUT. `view_count`, `version` and timestamps other than
+/// `published_at` are not accepted (422).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Thực hiện hiệu quả các phong trào thi đua",
+    "summary": "Tỉnh đẩy mạnh phong trào thi đua yêu nước trong năm 2020.",
+    "body": "<p>Sáng 22/4, UBND tỉnh tổ chức hội nghị tổng kết công tác thi đua, khen thưởng.</p>",
+    "author": "Nguyễn Văn An",
+    "status": "published",
+    "published_at": "2020-04-22T08:30:00Z",
+    "category_id": 1,
+    "tags": ["Thi đua", "khen-thuong"],
+    "cover_image_url": "https://example.vn/anh/thi-dua.jpg",
+    "featured": true
+}))]
+pub struct ArticleInput {
+    /// Headline, 1 to 300 characters.
+    pub title: String,
+    /// Slug; generated from the title when absent (PUT keeps the current one).
+    pub slug: Option<String>,
+    /// Lead paragraph, at most 1,000 characters.
+    pub summary: Option<String>,
+    /// HTML body, at most 1 MiB; sanitized on write.
+    pub body: Option<String>,
+    /// Byline, at most 200 characters.
+    pub author: Option<String>,
+    /// Default `draft`.
+    pub status: Option<Status>,
+    /// Publication time; default the moment it is first published. A future time
+    /// with status `published` schedules it.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Category id; must exist.
+    pub category_id: Option<i32>,
+    /// Tag names or slugs; unknown ones are created. At most 50.
+    pub tags: Option<Vec<String>>,
+    /// `http` or `https` URL, at most 2,000 characters.
+    pub cover_image_url: Option<String>,
+    /// Default false.
+    pub featured: Option<bool>,
+}
+
+/// Body of PATCH: absent fields stay, `null` clears (`published_at: null` resets it
+/// to the default).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "archived", "featured": false}))]
+pub struct ArticlePatch {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub slug: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub summary: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub body: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub author: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Status>)]
+    pub status: Option<Option<Status>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>)]
+    pub category_id: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub cover_image_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub featured: Option<Option<bool>>,
+}
+
+/// An article as the editor wants it, before checks.
+struct Draft {
+    title: String,
+    slug: Option<String>,
+    summary: Option<String>,
+    body: String,
+    author: Option<String>,
+    status: Status,
+    published_at: Option<NaiveDateTime>,
+    category_id: Option<i32>,
+    tags: Vec<String>,
+    cover_image_url: Option<String>,
+    featured: bool,
+}
+
+fn seconds(time: DateTime<Utc>) -> NaiveDateTime {
+    let time = time.naive_utc();
+    time.with_nanosecond(0).unwrap_or(time)
+}
+
+impl Draft {
+    fn from_input(input: ArticleInput) -> Self {
+        Self {
+            title: input.title,
+            slug: input.slug,
+            summary: input.summary,
+            body: input.body.unwrap_or_default(),
+            author: input.author,
+            status: input.status.unwrap_or(Status::Draft),
+            published_at: input.published_at.map(seconds),
+            category_id: input.category_id,
+            tags: input.tags.unwrap_or_default(),
+            cover_image_url: input.cover_image_url,
+            featured: input.featured.unwrap_or(false),
+        }
+    }
+
+    /// The current article with `patch` applied; `null` on a required field is a 422.
+    fn from_patch(row: &ArticleRow, tags: Vec<String>, patch: ArticlePatch) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        fn required<T>(errors: &mut Vec<FieldError>, field: &str, value: Option<Option<T>>, current: T) -> T {
+            match value {
+                None => current,
+                Some(Some(value)) => value,
+                Some(None) => {
+                    errors.push(FieldError::new(field, "must not be null"));
+                    current
+                }
+            }
+        }
+        let status = match row.status.as_str() {
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
+        };
+        let draft = Self {
+            title: required(&mut errors, "title", patch.title, row.title.clone()),
+            slug: required(&mut errors, "slug", patch.slug.map(|s| s.map(Some)), None),
+            summary: patch.summary.unwrap_or_else(|| row.summary.clone()),
+            body: required(&mut errors, "body", patch.body, row.body.clone()),
+            author: patch.author.unwrap_or_else(|| row.author.clone()),
+            status: required(&mut errors, "status", patch.status, status),
+            published_at: patch.published_at.map_or(row.published_at, |p| p.map(seconds)),
+            category_id: patch.category_id.unwrap_or(row.category_id),
+            tags: required(&mut errors, "tags", patch.tags, tags),
+            cover_image_url: patch.cover_image_url.unwrap_or_else(|| row.cover_image_url.clone()),
+            featured: required(&mut errors, "featured", patch.featured, row.featured),
+        };
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// Validates, sanitizes and resolves slug, publication time and tags. `current` is
+    /// the stored article when updating.
+    fn resolve(
+        self,
+        conn: &mut SqliteConnection,
+        current: Option<&ArticleRow>,
+    ) -> Result<(ArticleFields, Vec<i32>), ApiError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let title = self.title.trim().to_owned();
+        check_len(&mut errors, "title", &title, 1, 300);
+        let summary = self.summary.map(|s| s.trim().to_owned());
+        if let Some(summary) = &summary {
+            check_len(&mut errors, "summary", summary, 0, 1000);
+        }
+        let author = self.author.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        if let Some(author) = &author {
+            check_len(&mut errors, "author", author, 0, 200);
+        }
+        if self.body.len() > MAX_BODY {
+            errors.push(FieldError::new("body", "must be at most 1 MiB"));
+        }
+        let cover = self.cover_image_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        if let Some(url) = &cover {
+            let ok = url.len() <= 2000
+                && url::Url::parse(url).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+                });
+            if !ok {
+                errors.push(FieldError::new(
+                    "cover_image_url",
+                    "must be an http or https URL of at most 2,000 characters",
+                ));
+            }
+        }
+        if self.tags.len() > MAX_TAGS {
+            errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+        }
+        let explicit = self.slug.map(|s| s.trim().to_owned());
+        if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
+            errors.push(FieldError::new("slug", problem));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        if let Some(category) = self.category_id {
+            if category_store::find(conn, category)?.is_none() {
+                return Err(ApiError::invalid("category_id", format!("no category with id {category}")));
+            }
+        }
+        let id = current.map(|row| row.id);
+        let slug = match (explicit, current) {
+            (Some(slug), _) => {
+                if store::slug_taken(conn, &slug, id)? {
+                    return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another article")));
+                }
+                slug
+            }
+            (None, Some(row)) => row.slug.clone(),
+            (None, None) => {
+                let base = text::slugify(&title, "article");
+                let mut n = 1;
+                loop {
+                    let candidate = text::slug_candidate(&base, n);
+                    if !store::slug_taken(conn, &candidate, None)? {
+                        break candidate;
+                    }
+                    n += 1;
+                }
+            }
+        };
+        // Default publication time: when it is first published, kept across edits.
+        let published_at = self
+            .published_at
+            .or_else(|| current.and_then(|row| row.published_at))
+            .or_else(|| (self.status == Status::Published).then(db::now));
+        let body = html::sanitize(&self.body);
+        let tag_ids = tag_store::find_or_create_all(conn, &self.tags)?;
+        let fields = ArticleFields {
+            slug,
+            title,
+            summary,
+            reading_time_minutes: html::reading_time_minutes(&body),
+            body,
+            author,
+            status: self.status.as_str().to_owned(),
+            published_at,
+            category_id: self.category_id,
+            cover_image_url: cover,
+            featured: self.featured,
+        };
+        Ok((fields, tag_ids))
+    }
+}
+
+/// Create an article.
+#[utoipa::path(
+    tag = "articles",
+    request_body = ArticleInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Article,
+            headers(("Location" = String, description = "URL of the new article"),
+                    ("ETag" = String, description = "The article's version tag"))),
+        (status = 409, description = "The slug is taken"),
+        (status = 413, description = "The request body is over 2 MiB"),
+        (status = 415, description = "The body is not application/json"),
+        (status = 422, description = "Invalid, read-only or unknown fields, or an unknown category"),
+    )
+)]
+#[post("/articles")]
+pub async fn create(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    input: ApiJson<ArticleInput>,
+) -> Result<HttpResponse, ApiError> {
+    let draft = Draft::from_input(input.0);
+    let article = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let (fields, tag_ids) = draft.resolve(conn, None)?;
+            Ok::<_, ApiError>(store::insert(conn, &fields, &tag_ids)?)
+        })?;
+        full(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/articles/{}", article.item.id)))
+        .insert_header(("ETag", etag(&article)))
+        .json(article))
+}
+
+/// The ETag of an article: its id and version.
+pub fn etag(article: &Article) -> String {
+    format!("W/\"a{}-v{}\"", article.item.id, article.item.version)
+}
+
+/// Replace an article.
+///
+/// A full replace: absent optional fields are cleared or take their defaults, except
+/// `slug` and `published_at`, which keep their current values when absent.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    request_body = ArticleInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Article),
+        (status = 404, description = "No article with this id"),
+        (status = 409, description = "The slug is taken"),
+        (status = 413, description = "The request body is over 2 MiB"),
+        (status = 415, description = "The body is not application/json"),
+        (status = 422, description = "Invalid, read-only or unknown fields, or an unknown category"),
+    )
+)]
+#[put("/articles/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<ArticleInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = input.0;
+    write(state, id.into_inner(), move |_, _| Ok(Draft::from_input(input))).await
+}
+
+/// Update some fields of an article.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    request_body = ArticlePatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Article),
+        (status = 404, description = "No article with this id"),
+        (status = 409, description = "The slug is taken"),
+        (status = 413, description = "The request body is over 2 MiB"),
+        (status = 415, description = "The body is not application/json"),
+        (status = 422, description = "Invalid, read-only or unknown fields, `null` on a required field, or an unknown category"),
+    )
+)]
+#[patch("/articles/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+    input: ApiJson<ArticlePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = input.0;
+    write(state, id.into_inner(), move |row, tags| Draft::from_patch(row, tags, patch)).await
+}
+
+/// PUT and PATCH: one immediate transaction reads the article, builds and checks the
+/// new version, and writes it only if something changed (`version` + 1).
+async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
+{
+    let article = db::run(&state.pool, move |conn| {
+        let row = conn.immediate_transaction(|conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            let current_tags = store::tag_ids(conn, id)?;
+            let tag_slugs = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+            let draft = draft(&current, tag_slugs.into_iter().map(|t| t.slug).collect())?;
+            let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
+            let mut sorted_new = tag_ids.clone();
+            sorted_new.sort_unstable();
+            let mut sorted_old = current_tags;
+            sorted_old.sort_unstable();
+            if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
+                return Ok::<_, ApiError>(current);
+            }
+            Ok(store::update(conn, id, &fields, &tag_ids)?)
+        })?;
+        full(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag(&article))).json(article))
+}
+
+/// Delete an article.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No article with this id"),
+    )
+)]
+#[delete("/articles/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _write: WriteAccess,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let deleted =
+        db::run(&state.pool, move |conn| Ok(conn.immediate_transaction(|conn| store::delete(conn, id))?)).await?;
+    if deleted == 0 {
+        return Err(ApiError::not_found("article", format!("id {id}")));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
