@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 pub mod cursor;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod html;

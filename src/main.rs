@@ -91,6 +91,14 @@ fn first_token(pool: &db::DbPool) -> Result<(), String> {
 async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String> {
     let pool = db::open(database, POOL_SIZE)?;
     first_token(&pool)?;
+    if args.demo {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        match bantin::demo::seed(&mut conn, db::now()) {
+            Ok(true) => log::info!("filled the empty database with the demo site"),
+            Ok(false) => log::info!("--demo: the database already has content; left as it is"),
+            Err(e) => return Err(format!("--demo failed: {e}")),
+        }
+    }
     let state = AppState::new(pool);
     let mut server = HttpServer::new(move || bantin::app(state.clone()));
     if let Some(workers) = args.workers {
