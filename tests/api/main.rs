@@ -6,4 +6,5 @@ mod categories;
 mod cursor_walks;
 mod errors;
 mod helpers;
+mod spec;
 mod tags;
