@@ -88,6 +88,18 @@ pub fn slug_candidate(base: &str, n: u32) -> String {
     format!("{}{suffix}", base[..keep].trim_end_matches('-'))
 }
 
+/// The first of `base`, `base-2`, `base-3`, ... that `taken` says is free.
+pub fn first_free_slug<E>(base: &str, mut taken: impl FnMut(&str) -> Result<bool, E>) -> Result<String, E> {
+    let mut n = 1;
+    loop {
+        let candidate = slug_candidate(base, n);
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +170,13 @@ mod tests {
         let candidate = slug_candidate(&long, 13);
         assert_eq!(candidate.len(), 200);
         assert!(candidate.ends_with("-13"));
+    }
+
+    #[test]
+    fn the_first_free_candidate_is_chosen() {
+        let taken = ["thi-dua", "thi-dua-2"];
+        let free = first_free_slug::<()>("thi-dua", |c| Ok(taken.contains(&c)));
+        assert_eq!(free, Ok("thi-dua-3".to_owned()));
     }
 
     #[test]

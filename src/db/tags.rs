@@ -152,15 +152,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
 
 /// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).
 pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> QueryResult<String> {
-    let base = text::slugify(name, "tag");
-    let mut n = 1;
-    loop {
-        let candidate = text::slug_candidate(&base, n);
-        if !slug_taken(conn, &candidate, None)? {
-            return Ok(candidate);
-        }
-        n += 1;
-    }
+    text::first_free_slug(&text::slugify(name, "tag"), |c| slug_taken(conn, c, None))
 }
 
 /// Longest tag name.

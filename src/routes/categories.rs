@@ -191,15 +191,7 @@ impl Draft {
             }
             (None, Some(current)) => current.to_owned(),
             (None, None) => {
-                let base = text::slugify(&name, "category");
-                let mut n = 1;
-                loop {
-                    let candidate = text::slug_candidate(&base, n);
-                    if !store::slug_taken(conn, &candidate, id)? {
-                        break candidate;
-                    }
-                    n += 1;
-                }
+                text::first_free_slug(&text::slugify(&name, "category"), |c| store::slug_taken(conn, c, id))?
             }
         };
         Ok(CategoryFields {

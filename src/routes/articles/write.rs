@@ -255,15 +255,7 @@ impl Draft {
             }
             (None, Some(row)) => row.slug.clone(),
             (None, None) => {
-                let base = text::slugify(&title, "article");
-                let mut n = 1;
-                loop {
-                    let candidate = text::slug_candidate(&base, n);
-                    if !store::slug_taken(conn, &candidate, None)? {
-                        break candidate;
-                    }
-                    n += 1;
-                }
+                text::first_free_slug(&text::slugify(&title, "article"), |c| store::slug_taken(conn, c, None))?
             }
         };
         // Default publication time: when it is first published, kept across edits.
