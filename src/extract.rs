@@ -14,6 +14,8 @@ use crate::error::{ApiError, FieldError};
 
 /// Largest JSON body accepted (article bodies may be up to 1 MiB of HTML).
 pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+/// Oversized bodies up to this size are read to the end before the 413 is sent.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// A JSON request body: 415 unless the content type is JSON, 413 over
 /// [`MAX_JSON_BODY`], 400 for malformed JSON, 422 (naming the field) for JSON of the
@@ -84,16 +86,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 return Err(ApiError::UnsupportedMediaType("send the request body as application/json".to_owned()));
             }
             let too_large = || ApiError::PayloadTooLarge(format!("the request body is over {MAX_JSON_BODY} bytes"));
-            if declared.is_some_and(|n| n > MAX_JSON_BODY) {
+            // An oversized body is read and dropped (up to DRAIN_LIMIT) before the 413, so
+            // the client, still sending, gets the answer instead of a reset connection.
+            let mut body = web::BytesMut::new();
+            let mut over = declared.is_some_and(|n| n > MAX_JSON_BODY);
+            if declared.is_some_and(|n| n > DRAIN_LIMIT) {
                 return Err(too_large());
             }
-            let mut body = web::BytesMut::new();
+            let mut seen = 0usize;
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
-                if body.len() + chunk.len() > MAX_JSON_BODY {
-                    return Err(too_large());
+                seen += chunk.len();
+                if seen > MAX_JSON_BODY {
+                    over = true;
+                    if seen > DRAIN_LIMIT {
+                        break;
+                    }
                 }
-                body.extend_from_slice(&chunk);
+                if !over {
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            if over {
+                return Err(too_large());
             }
             parse_json(&body).map(ApiJson)
         })
