@@ -125,11 +125,6 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Trims a single-line text field; `None` for an empty result.
-pub fn trimmed(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 /// Checks a text's length in characters.
 pub fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {
     let len = value.chars().count();

@@ -125,11 +125,6 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 
-/// Tag ids of article `id`.
-pub fn tag_ids(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<i32>> {
-    article_tags::table.filter(article_tags::article_id.eq(id)).select(article_tags::tag_id).load(conn)
-}
-
 /// The tags of each of `ids`, by name: one query for the whole page.
 pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRow>>> {
     let rows: Vec<(i32, TagRow)> = article_tags::table

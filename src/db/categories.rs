@@ -108,10 +108,25 @@ pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) 
     Ok(id.is_some_and(|id| Some(id) != except))
 }
 
+/// Visible published articles in category `id` and its descendants.
+pub fn article_count(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime) -> QueryResult<i64> {
+    let ids = with_descendants(conn, id)?;
+    articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .filter(articles::category_id.eq_any(ids))
+        .count()
+        .get_result(conn)
+}
+
+/// Every category's (id, parent id).
+fn parent_links(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, Option<i32>)>> {
+    categories::table.select((categories::id, categories::parent_id)).load(conn)
+}
+
 /// Ids of `root` and all its descendants.
 pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<Vec<i32>> {
-    let parents: Vec<(i32, Option<i32>)> =
-        categories::table.select((categories::id, categories::parent_id)).load(conn)?;
+    let parents = parent_links(conn)?;
     let mut ids = vec![root];
     let mut next = 0;
     while next < ids.len() {
@@ -132,11 +147,7 @@ pub fn article_counts(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryR
         .group_by(articles::category_id)
         .select((articles::category_id, count_star()))
         .load(conn)?;
-    let parents: HashMap<i32, Option<i32>> = categories::table
-        .select((categories::id, categories::parent_id))
-        .load::<(i32, Option<i32>)>(conn)?
-        .into_iter()
-        .collect();
+    let parents: HashMap<i32, Option<i32>> = parent_links(conn)?.into_iter().collect();
     let mut totals: HashMap<i32, i64> = HashMap::new();
     for (category, count) in direct {
         let mut current = category;

@@ -86,9 +86,3 @@ pub fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
     now.with_nanosecond(0).unwrap_or(now)
 }
-
-/// Whether `error` is SQLite saying the write lock could not be had.
-pub fn is_busy(error: &diesel::result::Error) -> bool {
-    matches!(error, diesel::result::Error::DatabaseError(_, info)
-        if info.message().contains("database is locked") || info.message().contains("busy"))
-}

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::{count_star, sql, AsExprOf};
+use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Timestamp};
 
 use crate::error::{ApiError, FieldError};
 use crate::schema::{article_tags, articles, tags};
@@ -52,13 +53,16 @@ pub enum TagOrder {
     MostUsed,
 }
 
-/// The SQL counting visible published articles of the tag in the current row.
-fn visible_count_sql(now: NaiveDateTime) -> String {
-    format!(
+type VisibleCount = SqlLiteral<BigInt, UncheckedBind<SqlLiteral<BigInt>, AsExprOf<NaiveDateTime, Timestamp>>>;
+
+/// Counts the visible published articles of the tag in the current row.
+fn visible_count(now: NaiveDateTime) -> VisibleCount {
+    sql::<BigInt>(
         "(SELECT COUNT(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
-         WHERE at.tag_id = tags.id AND a.status = 'published' AND a.published_at <= '{}')",
-        now.format("%Y-%m-%d %H:%M:%S")
+         WHERE at.tag_id = tags.id AND a.status = 'published' AND a.published_at <= ",
     )
+    .bind::<Timestamp, _>(now)
+    .sql(")")
 }
 
 /// One page of tags whose folded name starts with `prefix` (folded already), and the
@@ -81,7 +85,7 @@ pub fn page(
         }
     };
     let total = filtered().count().get_result(conn)?;
-    let count = sql::<BigInt>(&visible_count_sql(now));
+    let count = visible_count(now);
     let query = filtered().select((TagRow::as_select(), count.clone()));
     let query = match order {
         TagOrder::Name => query.order((tags::name_folded, tags::name, tags::id)),

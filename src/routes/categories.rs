@@ -8,7 +8,7 @@ use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, utc, CountMeta, PageParams, Paged};
+use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
@@ -182,18 +182,7 @@ impl Draft {
         if let Some(parent) = self.parent_id {
             store::check_parent(conn, id, parent)?;
         }
-        let slug = match (explicit, current_slug) {
-            (Some(slug), _) => {
-                if store::slug_taken(conn, &slug, id)? {
-                    return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another category")));
-                }
-                slug
-            }
-            (None, Some(current)) => current.to_owned(),
-            (None, None) => {
-                text::first_free_slug(&text::slugify(&name, "category"), |c| store::slug_taken(conn, c, id))?
-            }
-        };
+        let slug = resolve_slug(explicit, current_slug, &name, "category", |s| store::slug_taken(conn, s, id))?;
         Ok(CategoryFields {
             slug,
             name,
@@ -206,8 +195,7 @@ impl Draft {
 
 /// Loads one category with its count.
 fn load_one(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Category, ApiError> {
-    let counts = store::article_counts(conn, db::now())?;
-    let count = counts.get(&row.id).copied().unwrap_or(0);
+    let count = store::article_count(conn, row.id, db::now())?;
     Ok(Category::from_row(row, count))
 }
 

@@ -43,12 +43,14 @@ impl RouteTable {
         let matching: Vec<&(ResourceDef, Vec<Method>)> =
             self.routes.iter().filter(|(def, _)| def.is_match(path)).collect();
         let fewest_params = matching.iter().map(|(def, _)| dynamic_segments(def)).min()?;
-        let mut methods: Vec<Method> = matching
-            .iter()
-            .filter(|(def, _)| dynamic_segments(def) == fewest_params)
-            .flat_map(|(_, methods)| methods.iter().cloned())
-            .collect();
-        methods.dedup();
+        let mut methods: Vec<Method> = Vec::new();
+        for (_, route_methods) in matching.iter().filter(|(def, _)| dynamic_segments(def) == fewest_params) {
+            for method in route_methods {
+                if !methods.contains(method) {
+                    methods.push(method.clone());
+                }
+            }
+        }
         Some(methods)
     }
 }

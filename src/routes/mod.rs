@@ -14,6 +14,28 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
+/// The slug a write ends up with: an explicit one if free (409 if another `kind`
+/// has it), else the current one when updating, else the first free slug made from
+/// `source`. `taken(slug)` says whether another row of this kind has `slug`.
+pub fn resolve_slug(
+    explicit: Option<String>,
+    current: Option<&str>,
+    source: &str,
+    kind: &str,
+    mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
+) -> Result<String, ApiError> {
+    match (explicit, current) {
+        (Some(slug), _) => {
+            if taken(&slug)? {
+                return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another {kind}")));
+            }
+            Ok(slug)
+        }
+        (None, Some(current)) => Ok(current.to_owned()),
+        (None, None) => Ok(crate::text::first_free_slug(&crate::text::slugify(source, kind), taken)?),
+    }
+}
+
 /// Largest `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;
 /// `per_page` when absent.
@@ -105,13 +127,17 @@ pub struct Paged<T: ToSchema> {
     pub meta: PageMeta,
 }
 
-/// The request's URL path with its query, `page` set to `page`.
-fn page_url(req: &HttpRequest, page: i64) -> String {
+/// The request's URL path and query with `key` set to `value`, for `Link` headers.
+pub fn url_with(req: &HttpRequest, key: &str, value: &str) -> String {
     let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    pairs.retain(|(key, _)| key != "page");
-    pairs.push(("page".to_owned(), page.to_string()));
+    pairs.retain(|(k, _)| k != key);
+    pairs.push((key.to_owned(), value.to_owned()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
     format!("{}?{query}", req.path())
+}
+
+fn page_url(req: &HttpRequest, page: i64) -> String {
+    url_with(req, "page", &page.to_string())
 }
 
 /// A 200 answer with a page of `data`, `meta`, `X-Total-Count` and `Link`.

@@ -6,7 +6,7 @@ use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, utc, PageParams, Paged};
+use super::{paged, resolve_slug, utc, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
@@ -117,16 +117,7 @@ fn resolve(
     if let Some(other) = store::find_by_name(conn, &name, id)? {
         return Err(ApiError::Conflict(format!("a tag named '{}' already exists (id {})", other.name, other.id)));
     }
-    let slug = match (explicit, current_slug) {
-        (Some(slug), _) => {
-            if store::slug_taken(conn, &slug, id)? {
-                return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another tag")));
-            }
-            slug
-        }
-        (None, Some(current)) => current.to_owned(),
-        (None, None) => store::unique_slug(conn, &name)?,
-    };
+    let slug = resolve_slug(explicit, current_slug, &name, "tag", |s| store::slug_taken(conn, s, id))?;
     Ok(TagFields { slug, name_folded: text::fold(&name), name, description })
 }
 

@@ -12,7 +12,7 @@ use crate::cursor::{self, ValueKind};
 use crate::db::articles::{self as store, ListFilter, SortField, StatusFilter};
 use crate::db::categories as category_store;
 use crate::error::ApiError;
-use crate::routes::{paged, CountMeta, PageMeta, PageParams};
+use crate::routes::{paged, url_with, CountMeta, PageMeta, PageParams};
 use crate::{db, AppState};
 
 /// Filters, sort and cursor of the article list.
@@ -177,7 +177,7 @@ pub async fn list(
     let cursor_mode = filters.cursor.is_some();
     let featured = filters.featured;
 
-    let (rows, data, total) = db::run(&state.pool, move |conn| {
+    let (data, total, next_cursor) = db::run(&state.pool, move |conn| {
         let categories = match category {
             Some(slug) => Some(match category_store::find_by_slug(conn, &slug)? {
                 Some(c) => category_store::with_descendants(conn, c.id)?,
@@ -196,38 +196,29 @@ pub async fn list(
             published_before,
             ids: None,
         };
-        let (rows, total) = if cursor_mode {
-            let rows = store::page(conn, &filter, (field, descending), 0, after, paging.limit() + 1)?;
-            (rows, None)
-        } else {
+        if !cursor_mode {
             let total = store::count(conn, &filter)?;
-            (store::page(conn, &filter, (field, descending), paging.offset(), None, paging.limit())?, Some(total))
-        };
-        let data = items(conn, &rows)?;
-        Ok((rows, data, total))
+            let rows = store::page(conn, &filter, (field, descending), paging.offset(), None, paging.limit())?;
+            return Ok((items(conn, &rows)?, Some(total), None));
+        }
+        // One row more than asked says whether another page follows.
+        let mut rows = store::page(conn, &filter, (field, descending), 0, after, paging.limit() + 1)?;
+        let more = rows.len() > paging.per_page as usize;
+        rows.truncate(paging.per_page as usize);
+        let next_cursor = rows
+            .last()
+            .filter(|_| more)
+            .map(|last| cursor::encode(&sort_name, &store::sort_value(last, field), last.id));
+        Ok((items(conn, &rows)?, None, next_cursor))
     })
     .await?;
 
     if let Some(total) = total {
         return Ok(paged(&req, paging, total, data));
     }
-    let mut data = data;
-    let more = data.len() > paging.per_page as usize;
-    data.truncate(paging.per_page as usize);
-    let next_cursor = if more {
-        data.last()
-            .and_then(|last| rows.iter().find(|r| r.id == last.id))
-            .map(|last| cursor::encode(&sort_name, &store::sort_value(last, field), last.id))
-    } else {
-        None
-    };
     let mut response = HttpResponse::Ok();
     if let Some(next) = &next_cursor {
-        let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        pairs.retain(|(key, _)| key != "cursor");
-        pairs.push(("cursor".to_owned(), next.clone()));
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        response.insert_header((header::LINK, format!("<{}?{query}>; rel=\"next\"", req.path())));
+        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", url_with(&req, "cursor", next))));
     }
     Ok(response
         .json(ArticleList { data, meta: ListMeta::Cursor(CursorMeta { per_page: paging.per_page, next_cursor }) }))

@@ -12,6 +12,7 @@ use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_len, double_option, ApiJson};
+use crate::routes::resolve_slug;
 use crate::{db, html, text, AppState};
 
 /// Largest body, in bytes, before sanitizing.
@@ -246,18 +247,8 @@ impl Draft {
             }
         }
         let id = current.map(|row| row.id);
-        let slug = match (explicit, current) {
-            (Some(slug), _) => {
-                if store::slug_taken(conn, &slug, id)? {
-                    return Err(ApiError::Conflict(format!("the slug '{slug}' is already used by another article")));
-                }
-                slug
-            }
-            (None, Some(row)) => row.slug.clone(),
-            (None, None) => {
-                text::first_free_slug(&text::slugify(&title, "article"), |c| store::slug_taken(conn, c, None))?
-            }
-        };
+        let current_slug = current.map(|row| row.slug.as_str());
+        let slug = resolve_slug(explicit, current_slug, &title, "article", |s| store::slug_taken(conn, s, id))?;
         // Default publication time: when it is first published, kept across edits.
         let published_at = self
             .published_at
@@ -387,14 +378,13 @@ where
     let article = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
-            let current_tags = store::tag_ids(conn, id)?;
-            let tag_slugs = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
-            let draft = draft(&current, tag_slugs.into_iter().map(|t| t.slug).collect())?;
+            let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+            let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
+            sorted_old.sort_unstable();
+            let draft = draft(&current, current_tags.into_iter().map(|t| t.slug).collect())?;
             let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
             let mut sorted_new = tag_ids.clone();
             sorted_new.sort_unstable();
-            let mut sorted_old = current_tags;
-            sorted_old.sort_unstable();
             if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
                 return Ok::<_, ApiError>(current);
             }
