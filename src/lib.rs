@@ -1,6 +1,7 @@
 //! bantin: a headless JSON REST API server for news and blog sites.
 
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod cursor;
 pub mod db;
@@ -12,6 +13,11 @@ pub mod openapi;
 pub mod routes;
 pub mod schema;
 pub mod text;
+pub mod views;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -28,21 +34,34 @@ use crate::routes::fallback::{self, RouteTable};
 pub struct AppState {
     /// The database pool.
     pub pool: db::DbPool,
+    /// Buffered view counts, shared by all workers and the flusher.
+    pub views: Arc<views::ViewBuffer>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
 }
 
 impl AppState {
-    /// State over `pool`.
-    pub fn new(pool: db::DbPool) -> Self {
-        Self { pool }
+    /// State over `pool` with the server settings `args`.
+    pub fn new(pool: db::DbPool, args: &config::ServeArgs) -> Self {
+        Self {
+            pool,
+            views: Arc::new(views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs))),
+            trusted_proxies: Arc::new(args.trusted_proxies.clone()),
+        }
     }
 }
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{articles, categories, ops, tags};
+    use routes::{articles, categories, ops, tags, views};
     cfg.service(
         scope::scope("/api/v1")
             .service(articles::list::list)
+            .service(views::popular)
+            .service(views::record)
+            .service(views::show)
+            .service(views::set)
+            .service(views::reset)
             .service(articles::show_by_slug)
             .service(articles::list::related)
             .service(articles::show)

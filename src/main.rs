@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use bantin::config::{Cli, Command, ServeArgs, TokenCommand};
+use std::time::Duration;
+
+use bantin::views::Flusher;
 use bantin::{db, AppState};
 use clap::Parser;
 
@@ -99,12 +102,18 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
             Err(e) => return Err(format!("--demo failed: {e}")),
         }
     }
-    let state = AppState::new(pool);
-    let mut server = HttpServer::new(move || bantin::app(state.clone()));
+    let state = AppState::new(pool.clone(), &args);
+    let flusher = Flusher::start(state.views.clone(), pool, Duration::from_millis(args.view_flush_ms.max(1)));
+    let app_state = state.clone();
+    let mut server = HttpServer::new(move || bantin::app(app_state.clone()));
     if let Some(workers) = args.workers {
         server = server.workers(workers);
     }
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!("bantin serving on http://{} from {}", args.bind, database.display());
-    server.run().await.map_err(|e| e.to_string())
+    // actix stops on SIGTERM/SIGINT after finishing requests in flight; then the
+    // buffered views are written before the process exits.
+    let served = server.run().await.map_err(|e| e.to_string());
+    flusher.stop();
+    served
 }

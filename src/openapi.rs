@@ -20,6 +20,7 @@ use crate::error::Problem;
         (name = "articles", description = "Articles: lists, search, related"),
         (name = "categories", description = "The nested category menu"),
         (name = "tags", description = "Tags on articles"),
+        (name = "views", description = "View counts and most-read lists"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

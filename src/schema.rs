@@ -11,6 +11,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_daily_views (article_id, day) {
+        article_id -> Integer,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
+diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Integer,
         tag_id -> Integer,
@@ -63,8 +71,16 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_daily_views -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> categories (category_id));
 
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, article_tags, articles, categories, tags,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    article_daily_views,
+    article_tags,
+    articles,
+    categories,
+    tags,
+);

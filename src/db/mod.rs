@@ -4,6 +4,7 @@ pub mod articles;
 pub mod categories;
 pub mod tags;
 pub mod tokens;
+pub mod views;
 
 use std::path::Path;
 use std::time::Duration;

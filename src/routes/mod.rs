@@ -5,6 +5,7 @@ pub mod categories;
 pub mod fallback;
 pub mod ops;
 pub mod tags;
+pub mod views;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 pub struct TestApp {
     pub server: actix_test::TestServer,
     pub pool: db::DbPool,
+    pub views: std::sync::Arc<bantin::views::ViewBuffer>,
     pub write_token: String,
     pub read_token: String,
     _dir: tempfile::TempDir,
@@ -56,9 +57,10 @@ impl TestApp {
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
         drop(conn);
-        let state = AppState::new(pool.clone());
+        let state = AppState::new(pool.clone(), &bantin::config::ServeArgs::default());
+        let views = state.views.clone();
         let server = actix_test::start(move || bantin::app(state.clone()));
-        Self { server, pool, write_token, read_token, _dir: dir }
+        Self { server, pool, views, write_token, read_token, _dir: dir }
     }
 
     /// Sends `body` (raw bytes with `content_type`) as `who`.
@@ -156,5 +158,21 @@ impl TestApp {
     /// The `field` of every item in a list answer.
     pub fn column(reply: &Reply, field: &str) -> Vec<Value> {
         reply.body["data"].as_array().map(|items| items.iter().map(|i| i[field].clone()).collect()).unwrap_or_default()
+    }
+
+    /// Records a view of article `id` as a browser with `user_agent`.
+    pub async fn view(&self, id: &Value, user_agent: Option<&str>) -> Reply {
+        let path = format!("/api/v1/articles/{id}/views");
+        let mut request = self.server.post(path);
+        request = request.insert_header(("User-Agent", user_agent.unwrap_or("")));
+        let mut response = request.send().await.expect("request");
+        let raw = response.body().await.expect("body").to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply { status: response.status().as_u16(), headers: response.headers().clone(), body, raw }
+    }
+
+    /// Writes buffered views now, as the flusher would.
+    pub fn flush_views(&self) -> i64 {
+        self.views.flush(&self.pool).expect("flush")
     }
 }

@@ -6,5 +6,7 @@ mod categories;
 mod cursor_walks;
 mod errors;
 mod helpers;
+mod shutdown;
 mod spec;
 mod tags;
+mod views;

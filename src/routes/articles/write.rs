@@ -303,6 +303,7 @@ pub async fn create(
         full(conn, row)
     })
     .await?;
+    state.views.forget(article.item.id);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/articles/{}", article.item.id)))
         .insert_header(("ETag", etag(&article)))
@@ -393,6 +394,7 @@ where
         full(conn, row)
     })
     .await?;
+    state.views.forget(id);
     Ok(HttpResponse::Ok().insert_header(("ETag", etag(&article))).json(article))
 }
 
@@ -418,5 +420,6 @@ pub async fn remove(
     if deleted == 0 {
         return Err(ApiError::not_found("article", format!("id {id}")));
     }
+    state.views.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,249 @@
+//! The view buffer: views are counted in memory (deduplicated per visitor, bots
+//! ignored) and written in batches by a background flusher, never per request.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use moka::sync::Cache;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, DbPool};
+
+/// Most (visitor, article) pairs remembered for dedupe; beyond it the oldest go first,
+/// so a flood of fake visitors costs bounded memory.
+const MAX_REMEMBERED_VISITS: u64 = 1_000_000;
+/// Articles whose publication state is kept in memory.
+const MAX_KNOWN_ARTICLES: u64 = 200_000;
+
+/// How long a cached publication state lives. Writes invalidate it at once; the TTL
+/// bounds the race where a read begun before a write re-caches the old state.
+const PUBLICATION_TTL: Duration = Duration::from_secs(5);
+
+/// Buffered views and what is needed to count them honestly.
+pub struct ViewBuffer {
+    pending: Mutex<HashMap<(i32, NaiveDate), i64>>,
+    seen: Cache<[u8; 32], ()>,
+    salt: Mutex<(NaiveDate, [u8; 32])>,
+    bots: isbot::Bots,
+    publication: Cache<i32, Option<NaiveDateTime>>,
+    flushing: Mutex<()>,
+    flushes: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn random_salt() -> [u8; 32] {
+    let mut salt = [0u8; 32];
+    rand::rng().fill_bytes(&mut salt);
+    salt
+}
+
+impl ViewBuffer {
+    /// A buffer that counts a visitor once per article per `dedupe` window.
+    pub fn new(dedupe: Duration) -> Self {
+        Self {
+            pending: Mutex::new(HashMap::new()),
+            seen: Cache::builder().max_capacity(MAX_REMEMBERED_VISITS).time_to_live(dedupe).build(),
+            salt: Mutex::new((Utc::now().date_naive(), random_salt())),
+            bots: isbot::Bots::default(),
+            publication: Cache::builder().max_capacity(MAX_KNOWN_ARTICLES).time_to_live(PUBLICATION_TTL).build(),
+            flushing: Mutex::new(()),
+            flushes: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether `user_agent` is a crawler, preview fetcher or monitor (or missing).
+    pub fn is_bot(&self, user_agent: &str) -> bool {
+        user_agent.trim().is_empty() || self.bots.is_bot(user_agent)
+    }
+
+    /// The visitor key: SHA-256 of a secret salt (new every UTC day, never stored),
+    /// the address, the User-Agent and the article. No address is kept anywhere.
+    fn visit_key(&self, article: i32, ip: IpAddr, user_agent: &str) -> [u8; 32] {
+        let today = Utc::now().date_naive();
+        let salt = {
+            let mut salt = lock(&self.salt);
+            if salt.0 != today {
+                *salt = (today, random_salt());
+            }
+            salt.1
+        };
+        let mut hash = Sha256::new();
+        hash.update(salt);
+        hash.update(ip.to_string().as_bytes());
+        hash.update([0]);
+        hash.update(user_agent.as_bytes());
+        hash.update([0]);
+        hash.update(article.to_le_bytes());
+        hash.finalize().into()
+    }
+
+    /// Records a view of `article` unless the visitor is a bot or was counted within
+    /// the dedupe window; returns whether it counted.
+    pub fn record(&self, article: i32, ip: IpAddr, user_agent: &str) -> bool {
+        if self.is_bot(user_agent) {
+            return false;
+        }
+        let fresh = self.seen.entry(self.visit_key(article, ip, user_agent)).or_insert(()).is_fresh();
+        if fresh {
+            *lock(&self.pending).entry((article, Utc::now().date_naive())).or_default() += 1;
+        }
+        fresh
+    }
+
+    /// Views waiting to be written.
+    pub fn pending(&self) -> i64 {
+        lock(&self.pending).values().sum()
+    }
+
+    /// Flushes completed so far.
+    pub fn flush_count(&self) -> u64 {
+        self.flushes.load(Ordering::Relaxed)
+    }
+
+    /// Writes every buffered view in one immediate transaction (blocking). On failure
+    /// the views go back into the buffer for the next try; none is dropped.
+    pub fn flush(&self, pool: &DbPool) -> Result<i64, String> {
+        let _one_at_a_time = lock(&self.flushing);
+        let batch: Vec<(i32, NaiveDate, i64)> =
+            std::mem::take(&mut *lock(&self.pending)).into_iter().map(|((a, d), n)| (a, d, n)).collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let written = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            conn.immediate_transaction(|conn| db::views::apply(conn, &batch)).map_err(|e| e.to_string())
+        });
+        match written {
+            Ok(()) => {
+                self.flushes.fetch_add(1, Ordering::Relaxed);
+                Ok(batch.iter().map(|(_, _, n)| n).sum())
+            }
+            Err(error) => {
+                let mut pending = lock(&self.pending);
+                for (article, day, views) in batch {
+                    *pending.entry((article, day)).or_default() += views;
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The cached publication time of `article` (`Some(None)`: known not published or
+    /// missing; `None`: not cached).
+    pub fn publication(&self, article: i32) -> Option<Option<NaiveDateTime>> {
+        self.publication.get(&article)
+    }
+
+    /// Caches the publication time of `article` (`None` when not publicly published).
+    pub fn remember_publication(&self, article: i32, published_at: Option<NaiveDateTime>) {
+        self.publication.insert(article, published_at);
+    }
+
+    /// Forgets what is cached of `article`, after a write to it.
+    pub fn forget(&self, article: i32) {
+        self.publication.invalidate(&article);
+    }
+}
+
+/// The background thread that flushes the buffer on an interval, and once more when
+/// stopped.
+pub struct Flusher {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+/// Attempts of the final flush before giving up (each waits out SQLite's busy timeout).
+const FINAL_FLUSH_ATTEMPTS: u32 = 5;
+
+impl Flusher {
+    /// Starts flushing `buffer` into `pool` every `every`.
+    pub fn start(buffer: Arc<ViewBuffer>, pool: DbPool, every: Duration) -> Self {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || loop {
+            match stopped.recv_timeout(every) {
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(error) = buffer.flush(&pool) {
+                        log::warn!("view flush failed, views kept for the next try: {error}");
+                    }
+                }
+                _ => {
+                    for attempt in 1..=FINAL_FLUSH_ATTEMPTS {
+                        match buffer.flush(&pool) {
+                            Ok(n) => {
+                                log::info!("final view flush wrote {n} view(s)");
+                                return;
+                            }
+                            Err(error) => log::error!("final view flush, attempt {attempt}: {error}"),
+                        }
+                    }
+                    log::error!("{} buffered view(s) could not be written", buffer.pending());
+                    return;
+                }
+            }
+        });
+        Self { stop, thread }
+    }
+
+    /// Stops the thread after a final flush.
+    pub fn stop(self) {
+        let _ = self.stop.send(());
+        if self.thread.join().is_err() {
+            log::error!("the view flusher panicked");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visitor_counts_once_per_article_within_the_window() {
+        let buffer = ViewBuffer::new(Duration::from_secs(60));
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        let browser = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
+        assert!(buffer.record(1, ip, browser));
+        assert!(!buffer.record(1, ip, browser), "same visitor, same article");
+        assert!(buffer.record(2, ip, browser), "another article");
+        assert!(buffer.record(1, ip, "Mozilla/5.0 (iPhone) Safari/604.1"), "another browser");
+        assert!(buffer.record(1, "203.0.113.8".parse().expect("ip"), browser), "another address");
+        assert_eq!(buffer.pending(), 4);
+    }
+
+    #[test]
+    fn bots_and_empty_agents_do_not_count() {
+        let buffer = ViewBuffer::new(Duration::from_secs(60));
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        for agent in [
+            "",
+            "  ",
+            "Googlebot/2.1 (+http://www.google.com/bot.html)",
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "Zalo/1.0 crawler",
+            "curl/8.5.0",
+            "UptimeRobot/2.0",
+        ] {
+            assert!(!buffer.record(1, ip, agent), "{agent}");
+        }
+        assert_eq!(buffer.pending(), 0);
+    }
+
+    #[test]
+    fn the_dedupe_window_expires() {
+        let buffer = ViewBuffer::new(Duration::from_millis(1));
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        assert!(buffer.record(1, ip, "Mozilla/5.0 Firefox/120.0"));
+        std::thread::sleep(Duration::from_millis(20));
+        buffer.seen.run_pending_tasks();
+        assert!(buffer.record(1, ip, "Mozilla/5.0 Firefox/120.0"));
+    }
+}
