@@ -29,6 +29,7 @@ pub fn encode(sort: &str, value: &SortValue, id: i32) -> String {
         SortValue::Time(None) => serde_json::Value::Null,
         SortValue::Text(text) => serde_json::Value::String(text.clone()),
         SortValue::Int(n) => serde_json::Value::from(*n),
+        SortValue::Float(x) => serde_json::Value::from(*x),
     };
     let payload = Payload { s: sort.to_owned(), v, i: id };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap_or_default())
@@ -41,6 +42,8 @@ pub enum ValueKind {
     Time,
     Text,
     Int,
+    /// A search rank.
+    Float,
 }
 
 /// Decodes `cursor` for `sort`, whose values are of `kind`; `None` if it is not a
@@ -58,6 +61,7 @@ pub fn decode(cursor: &str, sort: &str, kind: ValueKind) -> Option<(SortValue, i
         }
         (ValueKind::Text, serde_json::Value::String(s)) => SortValue::Text(s),
         (ValueKind::Int, serde_json::Value::Number(n)) => SortValue::Int(n.as_i64()?),
+        (ValueKind::Float, serde_json::Value::Number(n)) => SortValue::Float(n.as_f64()?),
         _ => return None,
     };
     Some((value, payload.i))
@@ -76,6 +80,7 @@ mod tests {
             ("published_at", SortValue::Time(None), ValueKind::Time),
             ("title", SortValue::Text("Thi đua \"x\"".to_owned()), ValueKind::Text),
             ("-view_count", SortValue::Int(1001), ValueKind::Int),
+            ("relevance:0a1b2c3d", SortValue::Float(-2.718_281_9e-7), ValueKind::Float),
         ];
         for (sort, value, kind) in cases {
             let cursor = encode(sort, &value, 42);

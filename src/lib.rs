@@ -12,6 +12,7 @@ pub mod html;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
+pub mod search;
 pub mod text;
 pub mod views;
 

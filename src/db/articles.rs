@@ -93,6 +93,7 @@ pub fn insert(conn: &mut SqliteConnection, fields: &ArticleFields, tag_ids: &[i3
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, row.id, tag_ids)?;
+    super::search::index(conn, &row)?;
     Ok(row)
 }
 
@@ -108,6 +109,7 @@ pub fn update(
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, id, tag_ids)?;
+    super::search::index(conn, &row)?;
     Ok(row)
 }
 
@@ -120,8 +122,9 @@ fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResul
     Ok(())
 }
 
-/// Deletes article `id` (its tag links go with it).
+/// Deletes article `id` (its tag links and view history go with it).
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    super::search::unindex(conn, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 
@@ -175,6 +178,8 @@ pub enum SortValue {
     Time(Option<NaiveDateTime>),
     Text(String),
     Int(i64),
+    /// A search rank (relevance order is computed outside SQL).
+    Float(f64),
 }
 
 /// Everything that narrows a list.
@@ -232,9 +237,32 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
         query = query.filter(articles::published_at.lt(before));
     }
     if let Some(ids) = &filter.ids {
-        query = query.filter(articles::id.eq_any(ids.clone()));
+        // A search can match tens of thousands: one JSON parameter, not one each.
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("articles.id IN (SELECT value FROM json_each(")
+                .bind::<diesel::sql_types::Text, _>(ids)
+                .sql("))"),
+        );
     }
     query
+}
+
+/// Ids of every matching article, unordered.
+pub fn matching_ids(conn: &mut SqliteConnection, filter: &ListFilter) -> QueryResult<Vec<i32>> {
+    filtered(filter).select(articles::id).load(conn)
+}
+
+/// The articles with `ids`, in that order.
+pub fn by_ids(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<ArticleRow>> {
+    let mut rows: HashMap<i32, ArticleRow> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(ArticleRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 /// How many articles match.

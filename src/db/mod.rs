@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod categories;
+pub mod search;
 pub mod tags;
 pub mod tokens;
 pub mod views;
@@ -57,6 +58,11 @@ pub fn open(path: &Path, size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     let mut conn = pool.get().map_err(|e| format!("cannot open database {url}: {e}"))?;
     migrate(&mut conn)?;
+    let indexed =
+        conn.immediate_transaction(search::index_missing).map_err(|e| format!("cannot build the search index: {e}"))?;
+    if indexed > 0 {
+        log::info!("indexed {indexed} article(s) for search");
+    }
     Ok(pool)
 }
 

@@ -2,18 +2,22 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
+use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{items, visible, ArticleItem};
+use super::{items, visible, ArticleItem, Highlight};
 use crate::auth::Access;
 use crate::cursor::{self, ValueKind};
-use crate::db::articles::{self as store, ListFilter, SortField, StatusFilter};
+use crate::db::articles::{self as store, ArticleRow, ListFilter, SortField, SortValue, StatusFilter};
 use crate::db::categories as category_store;
 use crate::error::ApiError;
-use crate::routes::{paged, url_with, CountMeta, PageMeta, PageParams};
-use crate::{db, AppState};
+use crate::routes::{paged, url_with, CountMeta, PageMeta, PageParams, Paging};
+use crate::{db, html, search, AppState};
 
 /// Filters, sort and cursor of the article list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,6 +26,12 @@ pub struct ArticleFilters {
     /// Cursor mode ("load more"): the `next_cursor` of the previous answer; empty to
     /// start. Not combinable with `page`.
     pub cursor: Option<String>,
+    /// Full-text search over title, summary and body: case- and diacritic-insensitive
+    /// both ways ("thi dua" finds "thi đua"), every word required, the last also as a
+    /// prefix. Results are ordered by relevance unless `sort` is given, and carry
+    /// `highlight`. At most 200 characters.
+    #[param(max_length = 200, example = "thi dua")]
+    pub q: Option<String>,
     /// Category slug; includes its descendant categories.
     #[param(example = "thoi-su")]
     pub category: Option<String>,
@@ -43,7 +53,7 @@ pub struct ArticleFilters {
     #[param(example = "published")]
     pub status: Option<String>,
     /// `published_at`, `updated_at`, `title` or `view_count`; `-` prefix for
-    /// descending. Default `-published_at`.
+    /// descending. Default `-published_at`, or relevance with `q`.
     #[param(example = "-published_at")]
     pub sort: Option<String>,
 }
@@ -157,8 +167,15 @@ pub async fn list(
         return Err(ApiError::BadRequest("give either page or cursor, not both".to_owned()));
     }
     let paging = page.paging()?;
+    let search = filters.q.as_deref().map(search::Query::parse).transpose()?;
+    // With `q` and no `sort`, relevance; its cursors are tied to the query.
+    let relevance = search.as_ref().filter(|_| filters.sort.is_none()).map(|query| {
+        let digest = hex::encode(&Sha256::digest(query.fts().as_bytes())[..6]);
+        format!("relevance:{digest}")
+    });
     let (field, descending, kind) = parse_sort(filters.sort.as_deref())?;
-    let sort_name = filters.sort.clone().unwrap_or_else(|| "-published_at".to_owned());
+    let sort_name = relevance.clone().or_else(|| filters.sort.clone()).unwrap_or_else(|| "-published_at".to_owned());
+    let kind = if relevance.is_some() { ValueKind::Float } else { kind };
     let after = match filters.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(cursor) => Some(
@@ -185,6 +202,7 @@ pub async fn list(
             }),
             None => None,
         };
+        let ranks = search.as_ref().map(|query| db::search::matches(conn, &query.fts())).transpose()?;
         let filter = ListFilter {
             status,
             now: db::now(),
@@ -194,22 +212,20 @@ pub async fn list(
             featured,
             published_after,
             published_before,
-            ids: None,
+            ids: ranks.as_ref().map(|ranks| ranks.iter().map(|(id, _)| *id).collect()),
         };
-        if !cursor_mode {
-            let total = store::count(conn, &filter)?;
-            let rows = store::page(conn, &filter, (field, descending), paging.offset(), None, paging.limit())?;
-            return Ok((items(conn, &rows)?, Some(total), None));
+        let page = match (&ranks, relevance.is_some()) {
+            (Some(ranks), true) => by_relevance(conn, &filter, ranks, paging, cursor_mode, after, &sort_name)?,
+            _ => by_sort(conn, &filter, (field, descending), paging, cursor_mode, after, &sort_name)?,
+        };
+        let (rows, total, next_cursor) = page;
+        let mut data = items(conn, &rows)?;
+        if let Some(query) = &search {
+            for (item, row) in data.iter_mut().zip(&rows) {
+                item.highlight = Some(highlight(row, query));
+            }
         }
-        // One row more than asked says whether another page follows.
-        let mut rows = store::page(conn, &filter, (field, descending), 0, after, paging.limit() + 1)?;
-        let more = rows.len() > paging.per_page as usize;
-        rows.truncate(paging.per_page as usize);
-        let next_cursor = rows
-            .last()
-            .filter(|_| more)
-            .map(|last| cursor::encode(&sort_name, &store::sort_value(last, field), last.id));
-        Ok((items(conn, &rows)?, None, next_cursor))
+        Ok((data, total, next_cursor))
     })
     .await?;
 
@@ -230,6 +246,81 @@ pub struct RelatedList {
     pub data: Vec<ArticleItem>,
     /// `{"total": n}`: how many were found.
     pub meta: CountMeta,
+}
+
+/// A page of rows, the total (page mode) and the next cursor (cursor mode).
+type Page = (Vec<ArticleRow>, Option<i64>, Option<String>);
+
+/// A page in a SQL sort order, by offset or after a keyset position.
+fn by_sort(
+    conn: &mut SqliteConnection,
+    filter: &ListFilter,
+    sort: (SortField, bool),
+    paging: Paging,
+    cursor_mode: bool,
+    after: Option<(SortValue, i32)>,
+    sort_name: &str,
+) -> Result<Page, ApiError> {
+    if !cursor_mode {
+        let total = store::count(conn, filter)?;
+        return Ok((store::page(conn, filter, sort, paging.offset(), None, paging.limit())?, Some(total), None));
+    }
+    // One row more than asked says whether another page follows.
+    let mut rows = store::page(conn, filter, sort, 0, after, paging.limit() + 1)?;
+    let more = rows.len() > paging.per_page as usize;
+    rows.truncate(paging.per_page as usize);
+    let next =
+        rows.last().filter(|_| more).map(|last| cursor::encode(sort_name, &store::sort_value(last, sort.0), last.id));
+    Ok((rows, None, next))
+}
+
+/// A page in relevance order: the matches that pass the other filters, by bm25 rank
+/// then id, by offset or after a (rank, id) position.
+fn by_relevance(
+    conn: &mut SqliteConnection,
+    filter: &ListFilter,
+    ranks: &[(i32, f64)],
+    paging: Paging,
+    cursor_mode: bool,
+    after: Option<(SortValue, i32)>,
+    sort_name: &str,
+) -> Result<Page, ApiError> {
+    let passing: HashSet<i32> = store::matching_ids(conn, filter)?.into_iter().collect();
+    let mut ranked: Vec<(f64, i32)> =
+        ranks.iter().filter(|(id, _)| passing.contains(id)).map(|(id, rank)| (*rank, *id)).collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let per_page = paging.per_page as usize;
+    let (chosen, total, next) = if cursor_mode {
+        let start = match after {
+            Some((SortValue::Float(rank), id)) => {
+                ranked.partition_point(|(r, i)| r.total_cmp(&rank).then(i.cmp(&id)).is_le())
+            }
+            _ => 0,
+        };
+        let chosen: Vec<(f64, i32)> = ranked.iter().skip(start).take(per_page).copied().collect();
+        let more = start + chosen.len() < ranked.len();
+        let next =
+            chosen.last().filter(|_| more).map(|(rank, id)| cursor::encode(sort_name, &SortValue::Float(*rank), *id));
+        (chosen, None, next)
+    } else {
+        let offset = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
+        let chosen = ranked.iter().skip(offset).take(per_page).copied().collect();
+        (chosen, Some(ranked.len() as i64), None)
+    };
+    let ids: Vec<i32> = chosen.iter().map(|(_, id)| *id).collect();
+    Ok((store::by_ids(conn, &ids)?, total, next))
+}
+
+/// The highlight of a search hit: the title, and a snippet from the body, else the
+/// summary, else the start of the body.
+fn highlight(row: &ArticleRow, query: &search::Query) -> Highlight {
+    let body = html::plain_text(&row.body);
+    let summary = row.summary.as_deref().unwrap_or("");
+    let snippet = search::snippet(&body, query).or_else(|| search::snippet(summary, query)).unwrap_or_else(|| {
+        let start: Vec<&str> = body.split(' ').take(30).collect();
+        search::escape(&start.join(" "))
+    });
+    Highlight { title: search::highlight(&row.title, query), snippet }
 }
 
 /// Query of the related list.

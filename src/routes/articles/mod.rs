@@ -87,6 +87,21 @@ pub struct ArticleItem {
     /// Starts at 1 and grows by one on every content change.
     #[schema(example = 1)]
     pub version: i32,
+    /// With `q` only: the matches marked in the original text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Highlight>,
+}
+
+/// Where a search matched, as HTML: the original text escaped, matched words in
+/// `<mark>`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Highlight {
+    /// The whole title.
+    #[schema(example = "Thực hiện hiệu quả các phong trào <mark>thi</mark> <mark>đua</mark>")]
+    pub title: String,
+    /// About 30 words of the body (or summary) around the best match.
+    #[schema(example = "… đẩy mạnh phong trào <mark>thi</mark> <mark>đua</mark> yêu nước …")]
+    pub snippet: String,
 }
 
 /// A whole article.
@@ -118,6 +133,7 @@ impl ArticleItem {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
+            highlight: None,
         }
     }
 }

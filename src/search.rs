@@ -1,0 +1,198 @@
+//! Search text handling: turning user input into a safe FTS5 query, and marking
+//! matches in the original (accented) text.
+
+use crate::error::ApiError;
+use crate::text::fold_char;
+
+/// Longest `q`, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Words in a snippet.
+const SNIPPET_WORDS: usize = 30;
+
+/// A parsed search: folded terms, the last one also matching as a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// Folded terms, in order.
+    pub terms: Vec<String>,
+}
+
+impl Query {
+    /// Parses `q`: 400 when too long or without a single letter or digit.
+    pub fn parse(q: &str) -> Result<Self, ApiError> {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::BadRequest(format!("q must be at most {MAX_QUERY_CHARS} characters")));
+        }
+        let folded: String = q.chars().filter_map(fold_char).collect();
+        let terms: Vec<String> =
+            folded.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+        if terms.is_empty() {
+            return Err(ApiError::BadRequest("q must contain at least one letter or digit".to_owned()));
+        }
+        Ok(Self { terms })
+    }
+
+    /// The FTS5 MATCH expression: every term quoted (so no input is ever read as
+    /// syntax), all required, the last also as a prefix.
+    pub fn fts(&self) -> String {
+        let last = self.terms.len() - 1;
+        self.terms
+            .iter()
+            .enumerate()
+            .map(|(i, term)| if i == last { format!("\"{term}\"*") } else { format!("\"{term}\"") })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether a folded word of the text matches a term.
+    fn matches(&self, word: &str) -> bool {
+        let last = self.terms.len() - 1;
+        self.terms.iter().enumerate().any(|(i, term)| word == term || (i == last && word.starts_with(term.as_str())))
+    }
+}
+
+/// A word of a text: its byte range in the original and whether it matches.
+struct Word {
+    start: usize,
+    end: usize,
+    hit: bool,
+}
+
+/// Splits `text` into words as the index does (runs of letters and digits after
+/// folding), keeping each word's range in the original text.
+fn words(text: &str, query: &Query) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    let finish = |current: &mut Option<(usize, String)>, end: usize, words: &mut Vec<Word>| {
+        if let Some((start, folded)) = current.take() {
+            words.push(Word { start, end, hit: query.matches(&folded) });
+        }
+    };
+    for (at, c) in text.char_indices() {
+        match fold_char(c) {
+            // A combining mark belongs to the word it follows.
+            None => {}
+            Some(f) if f.is_alphanumeric() => match &mut current {
+                Some((_, folded)) => folded.push(f),
+                None => current = Some((at, f.to_string())),
+            },
+            Some(_) => finish(&mut current, at, &mut words),
+        }
+    }
+    finish(&mut current, text.len(), &mut words);
+    words
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text[from..to]` HTML-escaped, with matched words wrapped in `<mark>`.
+fn marked(text: &str, words: &[Word], from: usize, to: usize) -> String {
+    let mut out = String::new();
+    let mut at = from;
+    for word in words.iter().filter(|w| w.hit && w.start >= from && w.end <= to) {
+        out.push_str(&escape(&text[at..word.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[word.start..word.end]));
+        out.push_str("</mark>");
+        at = word.end;
+    }
+    out.push_str(&escape(&text[at..to]));
+    out
+}
+
+/// The whole of `text`, escaped, with matches marked.
+pub fn highlight(text: &str, query: &Query) -> String {
+    marked(text, &words(text, query), 0, text.len())
+}
+
+/// About 30 words of `text` around its densest run of matches, escaped and marked;
+/// `None` when nothing in it matches.
+pub fn snippet(text: &str, query: &Query) -> Option<String> {
+    let words = words(text, query);
+    let hits: Vec<usize> = words.iter().enumerate().filter(|(_, w)| w.hit).map(|(i, _)| i).collect();
+    let best = (0..words.len())
+        .filter(|i| hits.contains(i))
+        .max_by_key(|&i| (hits.iter().filter(|&&h| h >= i && h < i + SNIPPET_WORDS).count(), std::cmp::Reverse(i)))?;
+    // A few words of lead-in, but never a shorter window than the text allows.
+    let first = best.saturating_sub(SNIPPET_WORDS / 5).min(words.len().saturating_sub(SNIPPET_WORDS));
+    let last = (first + SNIPPET_WORDS).min(words.len()) - 1;
+    let from = if first == 0 { 0 } else { words[first].start };
+    let to = if last + 1 == words.len() { text.len() } else { words[last].end };
+    let mut snippet = marked(text, &words, from, to).trim().to_owned();
+    if from > 0 {
+        snippet = format!("… {snippet}");
+    }
+    if to < text.len() {
+        snippet.push_str(" …");
+    }
+    Some(snippet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(text: &str) -> Query {
+        Query::parse(text).expect("query")
+    }
+
+    #[test]
+    fn hostile_input_becomes_quoted_terms() {
+        let cases = [
+            ("thi đua", "\"thi\" \"dua\"*"),
+            ("Hà-Nội", "\"ha\" \"noi\"*"),
+            ("c++", "\"c\"*"),
+            ("foo:bar", "\"foo\" \"bar\"*"),
+            ("\"phong trào", "\"phong\" \"trao\"*"),
+            ("AND", "\"and\"*"),
+            ("NEAR(a b)", "\"near\" \"a\" \"b\"*"),
+            ("Đường", "\"duong\"*"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(q(input).fts(), expected, "{input}");
+        }
+        for bad in ["", "   ", "\"", "+-*/()", "……"] {
+            assert_eq!(Query::parse(bad).expect_err(bad).problem().status, 400, "{bad:?}");
+        }
+        assert!(Query::parse(&"a".repeat(201)).is_err());
+        assert!(Query::parse(&"á".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn highlights_mark_accented_originals_and_escape_the_rest() {
+        assert_eq!(
+            highlight("Phong trào thi đua <b>mới</b>", &q("thi dua")),
+            "Phong trào <mark>thi</mark> <mark>đua</mark> &lt;b&gt;mới&lt;/b&gt;"
+        );
+        assert_eq!(highlight("Đường về Trà My", &q("tra m")), "Đường về <mark>Trà</mark> <mark>My</mark>");
+        assert_eq!(highlight("ĐƯỜNG LÀNG", &q("duong")), "<mark>ĐƯỜNG</mark> LÀNG");
+        // NFD input: "Trà" written as "Tra" + U+0300 keeps its mark inside <mark>.
+        assert_eq!(highlight("Tra\u{300} My", &q("tra")), "<mark>Tra\u{300}</mark> My");
+        assert_eq!(highlight("không khớp", &q("xyz")), "không khớp");
+    }
+
+    #[test]
+    fn snippets_center_on_the_densest_matches() {
+        let filler = "một hai ba bốn năm sáu bảy tám chín mười ".repeat(6);
+        let text = format!("{filler}phong trào thi đua sôi nổi {filler}");
+        let snippet = snippet(&text, &q("thi dua")).expect("snippet");
+        assert!(snippet.starts_with("… ") && snippet.ends_with(" …"), "{snippet}");
+        assert!(snippet.contains("<mark>thi</mark> <mark>đua</mark>"), "{snippet}");
+        assert!(snippet.split_whitespace().count() <= 36, "{snippet}");
+        assert_eq!(super::snippet("ngắn thôi", &q("ngan")).as_deref(), Some("<mark>ngắn</mark> thôi"));
+        assert_eq!(super::snippet("không có", &q("xyz")), None);
+    }
+}
