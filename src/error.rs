@@ -116,6 +116,7 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             code: self.code().to_owned(),
+            instance: None,
             errors: match self {
                 Self::Validation(errors) => Some(errors.clone()),
                 _ => None,
@@ -145,6 +146,11 @@ pub struct Problem {
     /// `method_not_allowed`, `conflict`, `precondition_failed`, `payload_too_large`,
     /// `unsupported_media_type`, `validation_failed`, `rate_limited`, `internal`.
     pub code: String,
+    /// This occurrence: `urn:bantin:request:{X-Request-Id}`, for support requests
+    /// and log searches. Added to every problem answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "urn:bantin:request:4f2a9c1e7b3d5a60")]
+    pub instance: Option<String>,
     /// The invalid fields, on `validation_failed` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,

@@ -7,8 +7,10 @@ pub mod cursor;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod html;
+pub mod http;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -20,9 +22,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Logger;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::{scope, AppExt};
@@ -39,16 +43,27 @@ pub struct AppState {
     pub views: Arc<views::ViewBuffer>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<IpAddr>>,
+    /// Requests per minute per address; `None` when off.
+    pub rate_limit: Option<Arc<http::rate_limit::RateLimit>>,
+    /// Browser origins allowed by CORS (`*` for any).
+    pub cors_origins: Arc<Vec<String>>,
+    /// Prometheus series.
+    pub metrics: Arc<http::metrics::Metrics>,
 }
 
 impl AppState {
     /// State over `pool` with the server settings `args`.
-    pub fn new(pool: db::DbPool, args: &config::ServeArgs) -> Self {
-        Self {
+    pub fn new(pool: db::DbPool, args: &config::ServeArgs) -> Result<Self, String> {
+        Ok(Self {
             pool,
             views: Arc::new(views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs))),
             trusted_proxies: Arc::new(args.trusted_proxies.clone()),
-        }
+            rate_limit: http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),
+            cors_origins: Arc::new(
+                args.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+            ),
+            metrics: Arc::new(http::metrics::Metrics::new().map_err(|e| format!("metrics: {e}"))?),
+        })
     }
 }
 
@@ -86,7 +101,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(tags::remove),
     )
     .service(ops::healthz)
-    .service(ops::readyz);
+    .service(ops::readyz)
+    .service(http::metrics::metrics);
 }
 
 /// The OpenAPI document of the server, as served at `/openapi.json`.
@@ -112,6 +128,7 @@ pub fn app(
     let api = openapi::finish(api);
     let table = RouteTable::from_openapi(&api);
     let spec = serde_json::to_string_pretty(&api).unwrap_or_default();
+    let cors = cors(&state.cors_origins);
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(table))
         .app_data(
@@ -131,5 +148,49 @@ pub fn app(
             }),
         )
         .default_service(web::to(fallback::unmatched))
-        .wrap(Logger::default())
+        // Innermost first: validators see the uncompressed body; CORS headers reach
+        // 429s; request ids reach problem bodies before compression.
+        .wrap(from_fn(http::caching::caching))
+        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap(from_fn(http::rate_limit::rate_limit))
+        .wrap(cors)
+        .wrap(from_fn(http::metrics::measure))
+        .wrap(from_fn(http::request_id::request_id))
+        .wrap(Compress::default())
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms req=%{x-request-id}o"))
+}
+
+/// Headers browsers may read from cross-origin answers.
+const EXPOSED: [&str; 10] = [
+    "etag",
+    "link",
+    "x-total-count",
+    "location",
+    "x-request-id",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "retry-after",
+    "last-modified",
+];
+
+/// CORS for the configured origins; with none, no cross-origin access is granted
+/// (requests still go through, without CORS headers).
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .block_on_origin_mismatch(false)
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers(EXPOSED)
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
 }

@@ -102,7 +102,7 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
             Err(e) => return Err(format!("--demo failed: {e}")),
         }
     }
-    let state = AppState::new(pool.clone(), &args);
+    let state = AppState::new(pool.clone(), &args)?;
     let flusher = Flusher::start(state.views.clone(), pool, Duration::from_millis(args.view_flush_ms.max(1)));
     let app_state = state.clone();
     let mut server = HttpServer::new(move || bantin::app(app_state.clone()));

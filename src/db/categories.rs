@@ -29,6 +29,8 @@ pub struct CategoryRow {
     pub created_at: NaiveDateTime,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// Grows by one on every change; the ETag's content part.
+    pub version: i32,
 }
 
 /// The writable fields of a category, after validation.
@@ -201,7 +203,7 @@ pub fn insert(conn: &mut SqliteConnection, fields: &CategoryFields) -> QueryResu
 /// Replaces the fields of category `id`; returns its row.
 pub fn update(conn: &mut SqliteConnection, id: i32, fields: &CategoryFields) -> QueryResult<CategoryRow> {
     diesel::update(categories::table.find(id))
-        .set((fields, categories::updated_at.eq(super::now())))
+        .set((fields, categories::updated_at.eq(super::now()), categories::version.eq(categories::version + 1)))
         .returning(CategoryRow::as_returning())
         .get_result(conn)
 }

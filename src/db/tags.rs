@@ -28,6 +28,8 @@ pub struct TagRow {
     pub created_at: NaiveDateTime,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// Grows by one on every change; the ETag's content part.
+    pub version: i32,
 }
 
 /// The writable fields of a tag, after validation.
@@ -144,7 +146,7 @@ pub fn insert(conn: &mut SqliteConnection, fields: &TagFields) -> QueryResult<Ta
 /// Replaces the fields of tag `id`; returns its row.
 pub fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> QueryResult<TagRow> {
     diesel::update(tags::table.find(id))
-        .set((fields, tags::updated_at.eq(super::now())))
+        .set((fields, tags::updated_at.eq(super::now()), tags::version.eq(tags::version + 1)))
         .returning(TagRow::as_returning())
         .get_result(conn)
 }

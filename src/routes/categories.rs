@@ -2,16 +2,18 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
+use super::{paged, resolve_slug, tagged, utc, CountMeta, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
+use crate::etag::{self, IfMatch};
 use crate::extract::{check_len, double_option, ApiJson};
 use crate::{db, text, AppState};
 
@@ -42,9 +44,21 @@ pub struct Category {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Content version, for the ETag.
+    #[serde(skip)]
+    pub version: i32,
 }
 
 impl Category {
+    /// `W/"c{id}-v{version}.{article_count}"`.
+    pub fn etag(&self) -> String {
+        etag::resource('c', self.id, self.version, self.article_count)
+    }
+
+    fn answer(&self, status: StatusCode) -> HttpResponse {
+        tagged(status, self.etag(), self.updated_at, self)
+    }
+
     fn from_row(row: CategoryRow, article_count: i64) -> Self {
         Self {
             id: row.id,
@@ -56,6 +70,7 @@ impl Category {
             article_count,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            version: row.version,
         }
     }
 }
@@ -290,7 +305,7 @@ pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(category))
+    Ok(category.answer(StatusCode::OK))
 }
 
 /// Get a category by slug.
@@ -315,7 +330,7 @@ pub async fn show_by_slug(
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(category))
+    Ok(category.answer(StatusCode::OK))
 }
 
 /// Create a category.
@@ -345,9 +360,11 @@ pub async fn create(
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/categories/{}", category.id)))
-        .json(category))
+    let mut response = category.answer(StatusCode::CREATED);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/categories/{}", category.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// Replace a category.
@@ -370,11 +387,12 @@ pub async fn create(
 pub async fn replace(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
-    write(state, id.into_inner(), move |_| draft).await
+    write(state, id.into_inner(), if_match, move |_| draft).await
 }
 
 /// Update some fields of a category.
@@ -394,29 +412,31 @@ pub async fn replace(
 pub async fn update(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<CategoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = input.0;
-    write(state, id.into_inner(), move |row| Draft::from_patch(row, patch)).await
+    write(state, id.into_inner(), if_match, move |row| Draft::from_patch(row, patch)).await
 }
 
 /// PUT and PATCH: read the row, build the draft from it, validate, write; one
 /// immediate transaction.
-async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&CategoryRow) -> Draft + Send + 'static,
 {
     let category = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+            if_match.check('c', id, current.version)?;
             let fields = draft(&current).resolve(conn, Some(id), Some(&current.slug))?;
             Ok::<_, ApiError>(store::update(conn, id, &fields)?)
         })?;
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(category))
+    Ok(category.answer(StatusCode::OK))
 }
 
 /// Delete a category.
@@ -437,12 +457,14 @@ where
 pub async fn remove(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
         conn.immediate_transaction(|conn| {
-            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
+            if_match.check('c', id, current.version)?;
             let (articles, children) = store::contents(conn, id)?;
             if articles > 0 || children > 0 {
                 return Err(ApiError::Conflict(format!(

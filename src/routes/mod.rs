@@ -37,6 +37,20 @@ pub fn resolve_slug(
     }
 }
 
+/// A 200 (or `status`) answer carrying `body` with its `ETag` and `Last-Modified`.
+pub fn tagged<T: Serialize>(
+    status: actix_web::http::StatusCode,
+    tag: String,
+    updated_at: DateTime<Utc>,
+    body: &T,
+) -> HttpResponse {
+    let modified = header::HttpDate::from(std::time::SystemTime::from(updated_at));
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::LAST_MODIFIED, modified))
+        .json(body)
+}
+
 /// Largest `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;
 /// `per_page` when absent.

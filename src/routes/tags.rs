@@ -1,15 +1,17 @@
 //! `/api/v1/tags`: flat labels on articles.
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, resolve_slug, utc, PageParams, Paged};
+use super::{paged, resolve_slug, tagged, utc, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
+use crate::etag::{self, IfMatch};
 use crate::extract::{check_len, double_option, ApiJson};
 use crate::{db, text, AppState};
 
@@ -34,9 +36,21 @@ pub struct Tag {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Content version, for the ETag.
+    #[serde(skip)]
+    pub version: i32,
 }
 
 impl Tag {
+    /// `W/"t{id}-v{version}.{article_count}"`.
+    pub fn etag(&self) -> String {
+        etag::resource('t', self.id, self.version, self.article_count)
+    }
+
+    fn answer(&self, status: StatusCode) -> HttpResponse {
+        tagged(status, self.etag(), self.updated_at, self)
+    }
+
     fn from_row(row: TagRow, article_count: i64) -> Self {
         Self {
             id: row.id,
@@ -46,6 +60,7 @@ impl Tag {
             article_count,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            version: row.version,
         }
     }
 }
@@ -190,7 +205,7 @@ pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(tag))
+    Ok(tag.answer(StatusCode::OK))
 }
 
 /// Get a tag by slug.
@@ -215,7 +230,7 @@ pub async fn show_by_slug(
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(tag))
+    Ok(tag.answer(StatusCode::OK))
 }
 
 /// Create a tag.
@@ -245,7 +260,11 @@ pub async fn create(
         Ok(Tag::from_row(row, 0))
     })
     .await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/tags/{}", tag.id))).json(tag))
+    let mut response = tag.answer(StatusCode::CREATED);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/tags/{}", tag.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// Replace a tag.
@@ -267,11 +286,12 @@ pub async fn create(
 pub async fn replace(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
-    write(state, id.into_inner(), move |_| (input.name, input.slug, input.description)).await
+    write(state, id.into_inner(), if_match, move |_| (input.name, input.slug, input.description)).await
 }
 
 /// Update some fields of a tag.
@@ -291,11 +311,12 @@ pub async fn replace(
 pub async fn update(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<TagPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = input.0;
-    write(state, id.into_inner(), move |row| {
+    write(state, id.into_inner(), if_match, move |row| {
         (
             patch.name.unwrap_or_else(|| row.name.clone()),
             patch.slug,
@@ -307,13 +328,14 @@ pub async fn update(
 
 type TagDraft = (String, Option<String>, Option<String>);
 
-async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&TagRow) -> TagDraft + Send + 'static,
 {
     let tag = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
+            if_match.check('t', id, current.version)?;
             let (name, slug, description) = draft(&current);
             let fields = resolve(conn, Some(id), Some(&current.slug), &name, slug, description)?;
             Ok::<_, ApiError>(store::update(conn, id, &fields)?)
@@ -321,7 +343,7 @@ where
         load_one(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(tag))
+    Ok(tag.answer(StatusCode::OK))
 }
 
 /// Delete a tag.
@@ -340,13 +362,18 @@ where
 pub async fn remove(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let deleted =
-        db::run(&state.pool, move |conn| Ok(conn.immediate_transaction(|conn| store::delete(conn, id))?)).await?;
-    if deleted == 0 {
-        return Err(ApiError::not_found("tag", format!("id {id}")));
-    }
+    db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
+            if_match.check('t', id, current.version)?;
+            store::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -51,13 +51,18 @@ pub enum As<'a> {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(bantin::config::ServeArgs { rate_limit: 0, ..Default::default() }).await
+    }
+
+    /// An app with these server settings.
+    pub async fn spawn_with(settings: bantin::config::ServeArgs) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let pool = db::open(&dir.path().join("test.db"), 8).expect("database");
         let mut conn = pool.get().expect("connection");
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
         drop(conn);
-        let state = AppState::new(pool.clone(), &bantin::config::ServeArgs::default());
+        let state = AppState::new(pool.clone(), &settings).expect("state");
         let views = state.views.clone();
         let server = actix_test::start(move || bantin::app(state.clone()));
         Self { server, pool, views, write_token, read_token, _dir: dir }
@@ -79,7 +84,14 @@ impl TestApp {
         if let Some(content_type) = content_type {
             request = request.insert_header(("Content-Type", content_type));
         }
-        let mut response = request.send_body(body).await.expect("request");
+        Self::reply(request.send_body(body).await.expect("request")).await
+    }
+
+    /// Reads a whole response.
+    pub async fn reply<S>(mut response: awc::ClientResponse<S>) -> Reply
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>> + Unpin,
+    {
         let raw = response.body().limit(64 * 1024 * 1024).await.expect("body").to_vec();
         let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         Reply { status: response.status().as_u16(), headers: response.headers().clone(), body, raw }
@@ -162,13 +174,9 @@ impl TestApp {
 
     /// Records a view of article `id` as a browser with `user_agent`.
     pub async fn view(&self, id: &Value, user_agent: Option<&str>) -> Reply {
-        let path = format!("/api/v1/articles/{id}/views");
-        let mut request = self.server.post(path);
-        request = request.insert_header(("User-Agent", user_agent.unwrap_or("")));
-        let mut response = request.send().await.expect("request");
-        let raw = response.body().await.expect("body").to_vec();
-        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Reply { status: response.status().as_u16(), headers: response.headers().clone(), body, raw }
+        let request = self.server.post(format!("/api/v1/articles/{id}/views"));
+        Self::reply(request.insert_header(("User-Agent", user_agent.unwrap_or(""))).send().await.expect("request"))
+            .await
     }
 
     /// Writes buffered views now, as the flusher would.

@@ -6,6 +6,7 @@ mod categories;
 mod cursor_walks;
 mod errors;
 mod helpers;
+mod http;
 mod search;
 mod shutdown;
 mod spec;

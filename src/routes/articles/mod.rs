@@ -5,6 +5,7 @@ pub mod write;
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::SqliteConnection;
@@ -114,6 +115,18 @@ pub struct Article {
     pub body: String,
 }
 
+impl Article {
+    /// `W/"a{id}-v{version}.{view_count}"`.
+    pub fn etag(&self) -> String {
+        crate::etag::resource('a', self.item.id, self.item.version, self.item.view_count)
+    }
+
+    /// This article as an answer with `status`, `ETag` and `Last-Modified`.
+    pub fn answer(&self, status: StatusCode) -> HttpResponse {
+        super::tagged(status, self.etag(), self.item.updated_at, self)
+    }
+}
+
 impl ArticleItem {
     fn build(row: &ArticleRow, category: Option<&CategoryRow>, tags: &[TagRow]) -> Self {
         Self {
@@ -190,7 +203,7 @@ pub async fn show(state: web::Data<AppState>, access: Access, id: web::Path<i32>
         full(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(article))
+    Ok(article.answer(StatusCode::OK))
 }
 
 /// Get an article by slug.
@@ -214,5 +227,5 @@ pub async fn show_by_slug(
         full(conn, row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(article))
+    Ok(article.answer(StatusCode::OK))
 }

@@ -1,5 +1,6 @@
 //! Article writes: create, replace, patch, delete.
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{delete, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::SqliteConnection;
@@ -11,6 +12,7 @@ use crate::auth::WriteAccess;
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
+use crate::etag::IfMatch;
 use crate::extract::{check_len, double_option, ApiJson};
 use crate::routes::resolve_slug;
 use crate::{db, html, text, AppState};
@@ -304,15 +306,11 @@ pub async fn create(
     })
     .await?;
     state.views.forget(article.item.id);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/articles/{}", article.item.id)))
-        .insert_header(("ETag", etag(&article)))
-        .json(article))
-}
-
-/// The ETag of an article: its id and version.
-pub fn etag(article: &Article) -> String {
-    format!("W/\"a{}-v{}\"", article.item.id, article.item.version)
+    let mut response = article.answer(StatusCode::CREATED);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/articles/{}", article.item.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// Replace an article.
@@ -337,11 +335,12 @@ pub fn etag(article: &Article) -> String {
 pub async fn replace(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
-    write(state, id.into_inner(), move |_, _| Ok(Draft::from_input(input))).await
+    write(state, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
 }
 
 /// Update some fields of an article.
@@ -363,22 +362,24 @@ pub async fn replace(
 pub async fn update(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = input.0;
-    write(state, id.into_inner(), move |row, tags| Draft::from_patch(row, tags, patch)).await
+    write(state, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
 }
 
 /// PUT and PATCH: one immediate transaction reads the article, builds and checks the
 /// new version, and writes it only if something changed (`version` + 1).
-async fn write<F>(state: web::Data<AppState>, id: i32, draft: F) -> Result<HttpResponse, ApiError>
+async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
     let article = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            if_match.check('a', id, current.version)?;
             let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
             sorted_old.sort_unstable();
@@ -395,7 +396,7 @@ where
     })
     .await?;
     state.views.forget(id);
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag(&article))).json(article))
+    Ok(article.answer(StatusCode::OK))
 }
 
 /// Delete an article.
@@ -412,14 +413,19 @@ where
 pub async fn remove(
     state: web::Data<AppState>,
     _write: WriteAccess,
+    if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let deleted =
-        db::run(&state.pool, move |conn| Ok(conn.immediate_transaction(|conn| store::delete(conn, id))?)).await?;
-    if deleted == 0 {
-        return Err(ApiError::not_found("article", format!("id {id}")));
-    }
+    db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            if_match.check('a', id, current.version)?;
+            store::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
     state.views.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }

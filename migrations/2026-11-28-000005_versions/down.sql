@@ -1,0 +1,2 @@
+ALTER TABLE tags DROP COLUMN version;
+ALTER TABLE categories DROP COLUMN version;
