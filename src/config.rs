@@ -18,7 +18,7 @@ pub const DEFAULT_RATE_LIMIT: u32 = 1200;
 
 /// bantin: a headless JSON news API server. With no subcommand it serves.
 #[derive(Debug, Parser)]
-#[command(name = "bantin", version, args_conflicts_with_subcommands = true)]
+#[command(name = "bantin", version)]
 pub struct Cli {
     /// SQLite database file; created and migrated on first use.
     #[arg(long, global = true, env = "BANTIN_DATABASE", default_value = DEFAULT_DATABASE)]
@@ -128,5 +128,28 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             workers: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_goes_before_or_after_the_subcommand() {
+        for args in [
+            &["bantin", "--database", "x.db", "token", "list"][..],
+            &["bantin", "token", "list", "--database", "x.db"][..],
+            &["bantin", "--database", "x.db", "migrate"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parse");
+            assert_eq!(cli.database, PathBuf::from("x.db"), "{args:?}");
+        }
+        let serve = Cli::try_parse_from(["bantin", "serve", "--bind", "0.0.0.0:9000", "--demo"]).expect("parse");
+        assert!(matches!(serve.command, Some(Command::Serve(ServeArgs { demo: true, .. }))));
+        let bare = Cli::try_parse_from(["bantin", "--bind", "127.0.0.1:9000"]).expect("parse");
+        assert!(bare.command.is_none());
+        assert_eq!(bare.serve.bind, "127.0.0.1:9000");
+        assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "admin"]).is_err());
     }
 }

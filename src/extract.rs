@@ -39,13 +39,28 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         serde_json::from_slice::<serde_json::Value>(bytes).map_err(|error| classify(bytes, error, String::new()))?;
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let mut document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| classify(bytes, e, String::new()))?;
+    integral_floats_to_integers(&mut document);
+    serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         classify(bytes, error.into_inner(), path)
-    })?;
-    deserializer.end().map_err(|error| classify(bytes, error, String::new()))?;
-    Ok(value)
+    })
+}
+
+/// JSON has one number type: `3.0` is the integer 3 (JSON Schema agrees), but serde
+/// refuses it for an integer field. Whole floats within `i64` become integers.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(x) = n.as_f64().filter(|x| n.is_f64() && x.fract() == 0.0 && x.abs() < 9.0e15) {
+                *n = serde_json::Number::from(x as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 fn classify(bytes: &[u8], error: serde_json::Error, path: String) -> ApiError {
@@ -125,14 +140,25 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Checks a text's length in characters.
-pub fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {
-    let len = value.chars().count();
-    if len < min {
-        errors.push(FieldError::new(field, "must not be empty"));
-    } else if len > max {
+/// Checks a text field as sent: at most `max` characters, and (when `required`) not
+/// blank. The limit applies before trimming, as the OpenAPI `maxLength` does.
+pub fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool, max: usize) {
+    if value.chars().count() > max {
         errors.push(FieldError::new(field, format!("must be at most {max} characters")));
+    } else if required && trim(value).is_empty() {
+        errors.push(FieldError::new(field, "must not be empty"));
     }
+}
+
+/// Whether `c` is white space as the OpenAPI patterns (`\S`) see it: Unicode White_Space
+/// and the ASCII separators U+001C–U+001F.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A single-line field without surrounding white space.
+pub fn trim(value: &str) -> &str {
+    value.trim_matches(is_space)
 }
 
 #[cfg(test)]
@@ -150,7 +176,7 @@ mod tests {
 
     #[test]
     fn json_failures_are_classified() {
-        let cases: [(&str, u16, &str); 7] = [
+        let cases: [(&str, u16, &str); 8] = [
             ("{", 400, ""),
             ("", 400, ""),
             ("{\"name\": 5}", 422, "name"),
@@ -158,8 +184,14 @@ mod tests {
             ("{}", 422, "name"),
             ("[1]", 422, "body"),
             ("{\"name\": \"a\"} trailing", 400, ""),
+            ("{\"name\": \"a\", \"parent_id\": 3.0}", 0, ""),
         ];
         for (body, status, field) in cases {
+            if status == 0 {
+                let parsed: Input = parse_json(body.as_bytes()).expect("whole floats are integers");
+                assert_eq!(parsed.parent_id, Some(Some(3)));
+                continue;
+            }
             let error = parse_json::<Input>(body.as_bytes()).expect_err(body);
             let problem = error.problem();
             assert_eq!(problem.status, status, "{body}");

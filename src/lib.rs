@@ -26,10 +26,11 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Logger};
-use actix_web::{web, App, HttpResponse};
+use actix_web::middleware::{from_fn, Compress, Logger};
+use actix_web::{web, App};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
 use crate::routes::fallback::{self, RouteTable};
@@ -102,6 +103,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )
     .service(ops::healthz)
     .service(ops::readyz)
+    .service(ops::openapi_json)
     .service(http::metrics::metrics);
 }
 
@@ -135,23 +137,28 @@ pub fn app(
             web::QueryConfig::default()
                 .error_handler(|error, _| ApiError::BadRequest(format!("invalid query parameter: {error}")).into()),
         )
-        .app_data(
-            web::PathConfig::default().error_handler(|error, req| {
-                ApiError::NotFound(format!("no resource at {}: {error}", req.path())).into()
-            }),
-        )
-        .route(
-            "/openapi.json",
-            web::get().to(move || {
-                let spec = spec.clone();
-                async move { HttpResponse::Ok().content_type("application/json").body(spec) }
-            }),
+        .app_data(web::PathConfig::default().error_handler(|error, req| {
+            // `/articles/popular` is also matched by `/articles/{id}`: a method only
+            // the template has is a 405 on the literal route, not a parse failure.
+            let table = req.app_data::<web::Data<RouteTable>>();
+            match table.and_then(|table| table.allowed(req.path())) {
+                Some(allow) if !allow.contains(req.method()) => {
+                    ApiError::MethodNotAllowed { method: req.method().clone(), allow }.into()
+                }
+                _ => ApiError::NotFound(format!("no resource at {}: {error}", req.path())).into(),
+            }
+        }))
+        .app_data(web::Data::new(routes::ops::Spec(spec)))
+        .route("/docs", web::get().to(|| async { web::Redirect::to("/docs/").permanent() }))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).try_it_out_enabled(true)),
         )
         .default_service(web::to(fallback::unmatched))
         // Innermost first: validators see the uncompressed body; CORS headers reach
         // 429s; request ids reach problem bodies before compression.
         .wrap(from_fn(http::caching::caching))
-        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap(from_fn(http::security_headers))
         .wrap(from_fn(http::rate_limit::rate_limit))
         .wrap(cors)
         .wrap(from_fn(http::metrics::measure))

@@ -3,6 +3,20 @@
 /// Longest slug, in bytes (slugs are ASCII).
 pub const MAX_SLUG_LEN: usize = 200;
 
+/// The slug rule as a regular expression for the OpenAPI document (the same rule as
+/// [`is_valid_slug`], which a test checks): words of `a-z0-9` joined by single
+/// hyphens, not purely digits.
+pub const SLUG_PATTERN: &str = "^(?:[a-z0-9]+-)+[a-z0-9]+$|^[a-z0-9]*[a-z][a-z0-9]*$";
+
+/// Cover image URLs: `http(s)://host[:port][/path?query#fragment]`, printable ASCII.
+pub const WEB_URL_PATTERN: &str = "^https?://[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$";
+
+/// Whether `url` matches [`WEB_URL_PATTERN`].
+pub fn is_web_url(url: &str) -> bool {
+    static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| regex::Regex::new(WEB_URL_PATTERN).ok()).as_ref().is_some_and(|re| re.is_match(url))
+}
+
 /// Folds one character for matching: `đ`/`Đ` become `d`, letters lose tone and vowel
 /// marks and are lower-cased, combining marks (from NFD input) vanish (`None`).
 /// Every other character maps to exactly one character, so positions in folded text
@@ -186,6 +200,27 @@ mod tests {
         }
         for bad in ["", "123", "Thi-dua", "thi--dua", "-thi", "thi-", "thi dua", "thì-đua", &"a".repeat(201)] {
             assert!(!is_valid_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_published_slug_pattern_is_the_slug_rule() {
+        let pattern = regex::Regex::new(SLUG_PATTERN).expect("pattern");
+        for candidate in [
+            "a", "thi-dua", "bao-so-5", "2024-tet", "1-2", "x1", "", "123", "Thi-dua", "thi--dua", "-a", "a-", "a b",
+            "đ",
+        ] {
+            assert_eq!(pattern.is_match(candidate), is_valid_slug(candidate), "{candidate:?}");
+        }
+    }
+
+    #[test]
+    fn web_urls_are_http_or_https_with_a_host() {
+        for good in ["https://example.vn/a.jpg", "http://cdn.x.vn:8080/p?q=1#f", "https://a"] {
+            assert!(is_web_url(good), "{good}");
+        }
+        for bad in ["javascript:alert(1)", "ftp://x", "https://", "https:// x", "https://x/ảnh", "//x.vn", ""] {
+            assert!(!is_web_url(bad), "{bad}");
         }
     }
 

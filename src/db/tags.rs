@@ -170,8 +170,7 @@ pub const MAX_TAG_NAME: usize = 100;
 pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Result<Vec<i32>, ApiError> {
     let mut errors = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let len = name.trim().chars().count();
-        if len == 0 || len > MAX_TAG_NAME {
+        if name.chars().count() > MAX_TAG_NAME || crate::extract::trim(name).is_empty() {
             errors.push(FieldError::new(format!("tags[{i}]"), format!("must be 1 to {MAX_TAG_NAME} characters")));
         }
     }
@@ -180,7 +179,7 @@ pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Resu
     }
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
-        let name = name.trim();
+        let name = crate::extract::trim(name);
         let existing = match find_by_slug(conn, name)? {
             Some(tag) => Some(tag),
             None => match find_by_name(conn, name, None)? {

@@ -14,7 +14,7 @@ use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::extract::{check_len, double_option, trim, ApiJson};
 use crate::{db, text, AppState};
 
 /// A category of articles.
@@ -95,6 +95,14 @@ pub struct CategoryTree {
     pub meta: CountMeta,
 }
 
+/// The category list: a page, or with `tree=true` the whole tree.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CategoryListing {
+    Page(Paged<Category>),
+    Tree(CategoryTree),
+}
+
 /// Filters of the category list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -110,15 +118,19 @@ pub struct CategoryFilters {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Thời sự", "description": "Tin tức thời sự trong tỉnh", "parent_id": null, "position": 1}))]
 pub struct CategoryInput {
-    /// Display name, 1 to 200 characters.
+    /// Display name, at most 200 characters, not blank.
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Slug; generated from the name when absent (PUT keeps the current one).
     pub slug: Option<String>,
     /// Description, at most 2,000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
-    /// Parent category id; absent or `null` for the top level.
+    /// Parent category id; absent or `null` for the top level. It must exist (422).
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub parent_id: Option<i32>,
     /// Menu order among siblings; default 0.
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
 }
 
@@ -127,19 +139,21 @@ pub struct CategoryInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"position": 2}))]
 pub struct CategoryPatch {
-    /// Display name.
+    /// Display name, at most 200 characters, not blank; `null` leaves it unchanged.
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
-    /// Slug.
+    /// Slug; `null` leaves it unchanged.
     pub slug: Option<String>,
     /// Description; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     /// Parent id; `null` moves the category to the top level.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 2147483647)]
     pub parent_id: Option<Option<i32>>,
-    /// Menu order.
+    /// Menu order; `null` leaves it unchanged.
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
 }
 
@@ -182,12 +196,12 @@ impl Draft {
         current_slug: Option<&str>,
     ) -> Result<CategoryFields, ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
-        let name = self.name.trim().to_owned();
-        check_len(&mut errors, "name", &name, 1, 200);
+        check_len(&mut errors, "name", &self.name, true, 200);
+        let name = trim(&self.name).to_owned();
         if let Some(description) = &self.description {
-            check_len(&mut errors, "description", description, 0, 2000);
+            check_len(&mut errors, "description", description, false, 2000);
         }
-        let explicit = self.slug.map(|s| s.trim().to_owned());
+        let explicit = self.slug;
         if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
             errors.push(FieldError::new("slug", problem));
         }
@@ -241,7 +255,7 @@ fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<Categor
     tag = "categories",
     params(PageParams, CategoryFilters),
     responses(
-        (status = 200, description = "A page of categories, or the whole tree with `tree=true` (then `data` holds `CategoryNode`s and `meta` is `{\"total\"}`).", body = Paged<Category>,
+        (status = 200, description = "A page of categories, or the whole tree with `tree=true` (then `data` holds `CategoryNode`s and `meta` is `{\"total\"}`).", body = CategoryListing,
             headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
                     ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
         (status = 400, description = "A query parameter is malformed or out of range"),
@@ -429,8 +443,8 @@ where
     let category = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
-            if_match.check('c', id, current.version)?;
             let fields = draft(&current).resolve(conn, Some(id), Some(&current.slug))?;
+            if_match.check('c', id, current.version)?;
             Ok::<_, ApiError>(store::update(conn, id, &fields)?)
         })?;
         load_one(conn, row)

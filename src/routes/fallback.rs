@@ -33,6 +33,10 @@ impl RouteTable {
                 let methods = methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect();
                 (ResourceDef::new(path.as_str()), methods)
             })
+            .chain([
+                (ResourceDef::new("/docs/{tail}*"), vec![Method::GET]),
+                (ResourceDef::new("/docs"), vec![Method::GET]),
+            ])
             .collect();
         Self { routes }
     }

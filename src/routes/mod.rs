@@ -51,6 +51,8 @@ pub fn tagged<T: Serialize>(
         .json(body)
 }
 
+/// Largest `page`.
+pub const MAX_PAGE: u32 = 1_000_000;
 /// Largest `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;
 /// `per_page` when absent.
@@ -65,8 +67,8 @@ pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page number, from 1.
-    #[param(minimum = 1, default = 1, example = 1)]
+    /// Page number, from 1 (at most 1,000,000; use cursors to go deeper).
+    #[param(minimum = 1, maximum = 1_000_000, default = 1, example = 1)]
     pub page: Option<u32>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
@@ -87,8 +89,8 @@ impl PageParams {
     pub fn paging(&self) -> Result<Paging, ApiError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page == 0 {
-            return Err(ApiError::BadRequest("page must be 1 or more".to_owned()));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ApiError::BadRequest(format!("page must be between 1 and {MAX_PAGE}")));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(ApiError::BadRequest(format!("per_page must be between 1 and {MAX_PER_PAGE}")));
@@ -111,6 +113,7 @@ impl Paging {
 
 /// `meta` of a page-mode list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PageMeta {
     /// This page's number.
     #[schema(example = 1)]
@@ -128,6 +131,7 @@ pub struct PageMeta {
 
 /// `meta` of an unpaginated list: how many items it holds.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CountMeta {
     /// Items in `data`.
     pub total: i64,

@@ -40,3 +40,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     .await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok".to_owned() }))
 }
+
+/// The OpenAPI document, serialized once at start.
+pub struct Spec(pub String);
+
+/// This API's OpenAPI 3.1 document (the same as `bantin openapi`).
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json"))
+)]
+#[get("/openapi.json")]
+pub async fn openapi_json(spec: web::Data<Spec>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(spec.0.clone())
+}

@@ -12,7 +12,7 @@ use crate::auth::{Access, WriteAccess};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::extract::{check_len, double_option, trim, ApiJson};
 use crate::{db, text, AppState};
 
 /// A tag.
@@ -74,8 +74,17 @@ pub struct TagFilters {
     #[param(max_length = 100, example = "thi d")]
     pub q: Option<String>,
     /// `name` (default) or `-article_count` (most used first).
-    #[param(example = "-article_count")]
-    pub sort: Option<String>,
+    #[param(inline)]
+    pub sort: Option<TagSort>,
+}
+
+/// The sorts of the tag list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum TagSort {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-article_count")]
+    MostUsed,
 }
 
 /// Body of POST and PUT.
@@ -83,11 +92,13 @@ pub struct TagFilters {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Thi đua", "description": "Phong trào thi đua yêu nước"}))]
 pub struct TagInput {
-    /// Display name, 1 to 100 characters, unique (ignoring case).
+    /// Display name, at most 100 characters, not blank, unique ignoring case (409).
+    #[schema(max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Slug; generated from the name when absent (PUT keeps the current one).
     pub slug: Option<String>,
     /// Description, at most 2,000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -96,13 +107,14 @@ pub struct TagInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": null}))]
 pub struct TagPatch {
-    /// Display name.
+    /// Display name, at most 100 characters, not blank; `null` leaves it unchanged.
+    #[schema(max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
-    /// Slug.
+    /// Slug; `null` leaves it unchanged.
     pub slug: Option<String>,
     /// Description; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 
@@ -117,12 +129,12 @@ fn resolve(
     description: Option<String>,
 ) -> Result<TagFields, ApiError> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let name = name.trim().to_owned();
-    check_len(&mut errors, "name", &name, 1, MAX_TAG_NAME);
+    check_len(&mut errors, "name", name, true, MAX_TAG_NAME);
+    let name = trim(name).to_owned();
     if let Some(description) = &description {
-        check_len(&mut errors, "description", description, 0, 2000);
+        check_len(&mut errors, "description", description, false, 2000);
     }
-    let explicit = slug.map(|s| s.trim().to_owned());
+    let explicit = slug;
     if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
         errors.push(FieldError::new("slug", problem));
     }
@@ -165,18 +177,15 @@ pub async fn list(
     filters: web::Query<TagFilters>,
 ) -> Result<HttpResponse, ApiError> {
     let paging = page.paging()?;
-    let order = match filters.sort.as_deref() {
-        None | Some("name") => TagOrder::Name,
-        Some("-article_count") => TagOrder::MostUsed,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!("sort must be `name` or `-article_count`, not `{other}`")))
-        }
+    let order = match filters.sort {
+        None | Some(TagSort::Name) => TagOrder::Name,
+        Some(TagSort::MostUsed) => TagOrder::MostUsed,
     };
-    let prefix = match filters.q.as_deref().map(str::trim) {
+    let prefix = match filters.q.as_deref() {
         Some(q) if q.chars().count() > MAX_TAG_NAME => {
             return Err(ApiError::BadRequest(format!("q must be at most {MAX_TAG_NAME} characters")))
         }
-        Some(q) if !q.is_empty() => Some(text::fold(q)),
+        Some(q) if !trim(q).is_empty() => Some(text::fold(trim(q))),
         _ => None,
     };
     let (tags, total) = db::run(&state.pool, move |conn| {
@@ -335,9 +344,9 @@ where
     let tag = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
-            if_match.check('t', id, current.version)?;
             let (name, slug, description) = draft(&current);
             let fields = resolve(conn, Some(id), Some(&current.slug), &name, slug, description)?;
+            if_match.check('t', id, current.version)?;
             Ok::<_, ApiError>(store::update(conn, id, &fields)?)
         })?;
         load_one(conn, row)

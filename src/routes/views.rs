@@ -110,6 +110,7 @@ async fn publicly_visible(state: &AppState, id: i32, now: NaiveDateTime) -> Resu
 pub async fn record(
     req: HttpRequest,
     state: web::Data<AppState>,
+    _access: Access,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -273,14 +274,24 @@ pub async fn reset(
 pub struct PopularParams {
     /// `day` (today, UTC), `week` (last 7 days), `month` (last 30 days) or `all`
     /// (all-time totals). Default `week`.
-    #[param(example = "week")]
-    pub window: Option<String>,
+    #[param(inline)]
+    pub window: Option<Window>,
     /// How many, 1 to 100 (default 10).
     #[param(minimum = 1, maximum = 100, default = 10)]
     pub limit: Option<u32>,
     /// Category slug; includes its descendants.
     #[param(example = "thoi-su")]
     pub category: Option<String>,
+}
+
+/// A most-read window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Window {
+    Day,
+    Week,
+    Month,
+    All,
 }
 
 /// A most-read entry.
@@ -320,12 +331,11 @@ pub async fn popular(
     params: web::Query<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
     let today = Utc::now().date_naive();
-    let since = match params.window.as_deref().unwrap_or("week") {
-        "day" => Some(today),
-        "week" => Some(today - Duration::days(6)),
-        "month" => Some(today - Duration::days(29)),
-        "all" => None,
-        other => return Err(ApiError::BadRequest(format!("window must be day, week, month or all, not `{other}`"))),
+    let since = match params.window.unwrap_or(Window::Week) {
+        Window::Day => Some(today),
+        Window::Week => Some(today - Duration::days(6)),
+        Window::Month => Some(today - Duration::days(29)),
+        Window::All => None,
     };
     let limit = params.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {

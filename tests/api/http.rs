@@ -305,3 +305,22 @@ async fn every_answer_says_nosniff() {
         assert_eq!(app.get(path).await.header("x-content-type-options"), Some("nosniff"), "{path}");
     }
 }
+
+#[actix_web::test]
+async fn interactive_docs_are_served_from_the_binary_under_a_strict_csp() {
+    let app = TestApp::spawn().await;
+    let no_redirects = awc::Client::builder().disable_redirects().finish();
+    let bare = TestApp::reply(no_redirects.get(app.server.url("/docs")).send().await.expect("request")).await;
+    assert_eq!(bare.status, 308);
+    assert_eq!(bare.header("location"), Some("/docs/"));
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+    let csp = page.header("content-security-policy").expect("csp");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    let html = String::from_utf8(page.raw).expect("utf8");
+    assert!(html.contains("swagger-ui-bundle.js") && !html.contains("https://"), "all assets are local");
+    let init = String::from_utf8(app.get("/docs/swagger-initializer.js").await.raw).expect("utf8");
+    assert!(init.contains("\"url\": \"/openapi.json\""), "{init}");
+    app.send(Method::POST, "/docs/", As::Public, None).await.assert_problem(405, "method_not_allowed");
+}

@@ -50,21 +50,23 @@ pub struct ArticleFilters {
     pub published_before: Option<String>,
     /// `published` (default: visible now), `scheduled`, `draft`, `archived` or `any`.
     /// Anything but `published` needs a token (401 without).
-    #[param(example = "published")]
-    pub status: Option<String>,
+    #[param(inline)]
+    pub status: Option<StatusParam>,
     /// `published_at`, `updated_at`, `title` or `view_count`; `-` prefix for
     /// descending. Default `-published_at`, or relevance with `q`.
-    #[param(example = "-published_at")]
-    pub sort: Option<String>,
+    #[param(inline)]
+    pub sort: Option<ArticleSort>,
 }
 
 /// `meta` in cursor mode.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CursorMeta {
     /// Items per page.
     #[schema(example = 20)]
     pub per_page: u32,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -96,38 +98,64 @@ pub fn parse_time(name: &str, value: &str) -> Result<NaiveDateTime, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("{name} must be an RFC 3339 time or a date like 2020-04-22")))
 }
 
-fn parse_sort(sort: Option<&str>) -> Result<(SortField, bool, ValueKind), ApiError> {
-    let sort = sort.unwrap_or("-published_at");
-    let (descending, name) = match sort.strip_prefix('-') {
-        Some(name) => (true, name),
-        None => (false, sort),
-    };
-    let (field, kind) = match name {
-        "published_at" => (SortField::PublishedAt, ValueKind::Time),
-        "updated_at" => (SortField::UpdatedAt, ValueKind::Time),
-        "title" => (SortField::Title, ValueKind::Text),
-        "view_count" => (SortField::ViewCount, ValueKind::Int),
-        _ => {
-            return Err(ApiError::BadRequest(format!(
-                "sort must be one of published_at, updated_at, title, view_count (with - for descending), not `{sort}`"
-            )))
-        }
-    };
-    Ok((field, descending, kind))
+/// The sorts of the article list; `-` means descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum ArticleSort {
+    #[serde(rename = "published_at")]
+    PublishedAt,
+    #[serde(rename = "-published_at")]
+    PublishedAtDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-title")]
+    TitleDesc,
+    #[serde(rename = "view_count")]
+    ViewCount,
+    #[serde(rename = "-view_count")]
+    ViewCountDesc,
 }
 
-fn parse_status(status: Option<&str>, access: Access) -> Result<StatusFilter, ApiError> {
-    let filter = match status.unwrap_or("published") {
-        "published" => StatusFilter::Visible,
-        "scheduled" => StatusFilter::Scheduled,
-        "draft" => StatusFilter::Draft,
-        "archived" => StatusFilter::Archived,
-        "any" => StatusFilter::Any,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "status must be published, scheduled, draft, archived or any, not `{other}`"
-            )))
+impl ArticleSort {
+    /// The field, direction, cursor value kind and name.
+    fn parts(self) -> (SortField, bool, ValueKind, &'static str) {
+        match self {
+            Self::PublishedAt => (SortField::PublishedAt, false, ValueKind::Time, "published_at"),
+            Self::PublishedAtDesc => (SortField::PublishedAt, true, ValueKind::Time, "-published_at"),
+            Self::UpdatedAt => (SortField::UpdatedAt, false, ValueKind::Time, "updated_at"),
+            Self::UpdatedAtDesc => (SortField::UpdatedAt, true, ValueKind::Time, "-updated_at"),
+            Self::Title => (SortField::Title, false, ValueKind::Text, "title"),
+            Self::TitleDesc => (SortField::Title, true, ValueKind::Text, "-title"),
+            Self::ViewCount => (SortField::ViewCount, false, ValueKind::Int, "view_count"),
+            Self::ViewCountDesc => (SortField::ViewCount, true, ValueKind::Int, "-view_count"),
         }
+    }
+}
+
+/// Which articles by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusParam {
+    /// Published and due: what the public sees.
+    Published,
+    /// Published, dated in the future.
+    Scheduled,
+    Draft,
+    Archived,
+    /// All of them.
+    Any,
+}
+
+fn status_filter(status: Option<StatusParam>, access: Access) -> Result<StatusFilter, ApiError> {
+    let filter = match status.unwrap_or(StatusParam::Published) {
+        StatusParam::Published => StatusFilter::Visible,
+        StatusParam::Scheduled => StatusFilter::Scheduled,
+        StatusParam::Draft => StatusFilter::Draft,
+        StatusParam::Archived => StatusFilter::Archived,
+        StatusParam::Any => StatusFilter::Any,
     };
     if filter != StatusFilter::Visible && !access.sees_unpublished() {
         return Err(ApiError::Unauthorized("listing unpublished articles needs a token".to_owned()));
@@ -173,8 +201,8 @@ pub async fn list(
         let digest = hex::encode(&Sha256::digest(query.fts().as_bytes())[..6]);
         format!("relevance:{digest}")
     });
-    let (field, descending, kind) = parse_sort(filters.sort.as_deref())?;
-    let sort_name = relevance.clone().or_else(|| filters.sort.clone()).unwrap_or_else(|| "-published_at".to_owned());
+    let (field, descending, kind, name) = filters.sort.unwrap_or(ArticleSort::PublishedAtDesc).parts();
+    let sort_name = relevance.clone().unwrap_or_else(|| name.to_owned());
     let kind = if relevance.is_some() { ValueKind::Float } else { kind };
     let after = match filters.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -183,7 +211,7 @@ pub async fn list(
                 .ok_or_else(|| ApiError::BadRequest("the cursor is not valid for this list and sort".to_owned()))?,
         ),
     };
-    let status = parse_status(non_empty(&filters.status), access)?;
+    let status = status_filter(filters.status, access)?;
     let published_after = non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?;
     let published_before =
         non_empty(&filters.published_before).map(|v| parse_time("published_before", v)).transpose()?;

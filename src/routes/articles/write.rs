@@ -13,7 +13,7 @@ use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::extract::{check_len, double_option, trim, ApiJson};
 use crate::routes::resolve_slug;
 use crate::{db, html, text, AppState};
 
@@ -58,69 +58,77 @@ impl Status {
     "featured": true
 }))]
 pub struct ArticleInput {
-    /// Headline, 1 to 300 characters.
+    /// Headline, at most 300 characters, not blank.
+    #[schema(max_length = 300, pattern = r"\S")]
     pub title: String,
     /// Slug; generated from the title when absent (PUT keeps the current one).
     pub slug: Option<String>,
     /// Lead paragraph, at most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub summary: Option<String>,
     /// HTML body, at most 1 MiB; sanitized on write.
+    #[schema(max_length = 1048576)]
     pub body: Option<String>,
     /// Byline, at most 200 characters.
+    #[schema(max_length = 200)]
     pub author: Option<String>,
     /// Default `draft`.
     pub status: Option<Status>,
     /// Publication time; default the moment it is first published. A future time
     /// with status `published` schedules it.
     pub published_at: Option<DateTime<Utc>>,
-    /// Category id; must exist.
+    /// Category id; it must exist (422).
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub category_id: Option<i32>,
-    /// Tag names or slugs; unknown ones are created. At most 50.
+    /// Tag names or slugs (each at most 100 characters, not blank); unknown ones are
+    /// created. At most 50.
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
-    /// `http` or `https` URL, at most 2,000 characters.
+    /// `http` or `https` URL (ASCII; percent-encode the rest), at most 2,000 characters.
+    #[schema(max_length = 2000)]
     pub cover_image_url: Option<String>,
     /// Default false.
     pub featured: Option<bool>,
 }
 
-/// Body of PATCH: absent fields stay, `null` clears (`published_at: null` resets it
-/// to the default).
+/// Body of PATCH: absent fields stay, `null` clears the nullable ones
+/// (`published_at: null` resets it to the default); `null` on any other field is 422.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "archived", "featured": false}))]
 pub struct ArticlePatch {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, max_length = 300, pattern = r"\S")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub slug: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub summary: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, max_length = 1048576)]
     pub body: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub author: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Status>)]
+    #[schema(value_type = Status)]
     pub status: Option<Option<Status>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 2147483647)]
     pub category_id: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>, max_items = 50)]
     pub tags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub cover_image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub featured: Option<Option<bool>>,
 }
 
@@ -207,26 +215,22 @@ impl Draft {
         current: Option<&ArticleRow>,
     ) -> Result<(ArticleFields, Vec<i32>), ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
-        let title = self.title.trim().to_owned();
-        check_len(&mut errors, "title", &title, 1, 300);
-        let summary = self.summary.map(|s| s.trim().to_owned());
-        if let Some(summary) = &summary {
-            check_len(&mut errors, "summary", summary, 0, 1000);
+        check_len(&mut errors, "title", &self.title, true, 300);
+        let title = trim(&self.title).to_owned();
+        if let Some(summary) = &self.summary {
+            check_len(&mut errors, "summary", summary, false, 1000);
         }
-        let author = self.author.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
-        if let Some(author) = &author {
-            check_len(&mut errors, "author", author, 0, 200);
+        let summary = self.summary.as_deref().map(|s| trim(s).to_owned());
+        if let Some(author) = &self.author {
+            check_len(&mut errors, "author", author, false, 200);
         }
+        let author = self.author.as_deref().map(trim).filter(|a| !a.is_empty()).map(str::to_owned);
         if self.body.len() > MAX_BODY {
             errors.push(FieldError::new("body", "must be at most 1 MiB"));
         }
-        let cover = self.cover_image_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        let cover = self.cover_image_url;
         if let Some(url) = &cover {
-            let ok = url.len() <= 2000
-                && url::Url::parse(url).is_ok_and(|u| {
-                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
-                });
-            if !ok {
+            if url.len() > 2000 || !text::is_web_url(url) {
                 errors.push(FieldError::new(
                     "cover_image_url",
                     "must be an http or https URL of at most 2,000 characters",
@@ -236,7 +240,7 @@ impl Draft {
         if self.tags.len() > MAX_TAGS {
             errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
         }
-        let explicit = self.slug.map(|s| s.trim().to_owned());
+        let explicit = self.slug;
         if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
             errors.push(FieldError::new("slug", problem));
         }
@@ -379,12 +383,14 @@ where
     let article = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
-            if_match.check('a', id, current.version)?;
             let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
             sorted_old.sort_unstable();
             let draft = draft(&current, current_tags.into_iter().map(|t| t.slug).collect())?;
             let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
+            // Invalid content is a 422 whatever the tag; a stale tag is a 412 before
+            // anything is written (tags created by resolve roll back with it).
+            if_match.check('a', id, current.version)?;
             let mut sorted_new = tag_ids.clone();
             sorted_new.sort_unstable();
             if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
