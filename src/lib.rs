@@ -50,20 +50,31 @@ pub struct AppState {
     pub cors_origins: Arc<Vec<String>>,
     /// Prometheus series.
     pub metrics: Arc<http::metrics::Metrics>,
+    /// The version of all content, bumped by every write.
+    pub content: Arc<http::response_cache::ContentGeneration>,
+    /// Anonymous reads kept in memory.
+    pub responses: Arc<http::response_cache::ResponseCache>,
 }
 
 impl AppState {
     /// State over `pool` with the server settings `args`.
     pub fn new(pool: db::DbPool, args: &config::ServeArgs) -> Result<Self, String> {
+        let content = Arc::new(http::response_cache::ContentGeneration::default());
+        let views = views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs), content.clone());
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
+        drop(conn);
         Ok(Self {
             pool,
-            views: Arc::new(views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs))),
+            views: Arc::new(views),
             trusted_proxies: Arc::new(args.trusted_proxies.clone()),
             rate_limit: http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),
             cors_origins: Arc::new(
                 args.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
             ),
             metrics: Arc::new(http::metrics::Metrics::new().map_err(|e| format!("metrics: {e}"))?),
+            responses: Arc::new(http::response_cache::ResponseCache::new(content.clone())),
+            content,
         })
     }
 }
@@ -157,6 +168,7 @@ pub fn app(
         .default_service(web::to(fallback::unmatched))
         // Innermost first: validators see the uncompressed body; CORS headers reach
         // 429s; request ids reach problem bodies before compression.
+        .wrap(from_fn(http::response_cache::response_cache))
         .wrap(from_fn(http::caching::caching))
         .wrap(from_fn(http::security_headers))
         .wrap(from_fn(http::rate_limit::rate_limit))

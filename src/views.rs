@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -14,16 +14,11 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::db::{self, DbPool};
+use crate::http::response_cache::ContentGeneration;
 
 /// Most (visitor, article) pairs remembered for dedupe; beyond it the oldest go first,
 /// so a flood of fake visitors costs bounded memory.
 const MAX_REMEMBERED_VISITS: u64 = 1_000_000;
-/// Articles whose publication state is kept in memory.
-const MAX_KNOWN_ARTICLES: u64 = 200_000;
-
-/// How long a cached publication state lives. Writes invalidate it at once; the TTL
-/// bounds the race where a read begun before a write re-caches the old state.
-const PUBLICATION_TTL: Duration = Duration::from_secs(5);
 
 /// Buffered views and what is needed to count them honestly.
 pub struct ViewBuffer {
@@ -31,9 +26,10 @@ pub struct ViewBuffer {
     seen: Cache<[u8; 32], ()>,
     salt: Mutex<(NaiveDate, [u8; 32])>,
     bots: isbot::Bots,
-    publication: Cache<i32, Option<NaiveDateTime>>,
+    published: RwLock<HashMap<i32, NaiveDateTime>>,
     flushing: Mutex<()>,
     flushes: AtomicU64,
+    content: Arc<ContentGeneration>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -48,15 +44,16 @@ fn random_salt() -> [u8; 32] {
 
 impl ViewBuffer {
     /// A buffer that counts a visitor once per article per `dedupe` window.
-    pub fn new(dedupe: Duration) -> Self {
+    pub fn new(dedupe: Duration, content: Arc<ContentGeneration>) -> Self {
         Self {
             pending: Mutex::new(HashMap::new()),
             seen: Cache::builder().max_capacity(MAX_REMEMBERED_VISITS).time_to_live(dedupe).build(),
             salt: Mutex::new((Utc::now().date_naive(), random_salt())),
             bots: isbot::Bots::default(),
-            publication: Cache::builder().max_capacity(MAX_KNOWN_ARTICLES).time_to_live(PUBLICATION_TTL).build(),
+            published: RwLock::new(HashMap::new()),
             flushing: Mutex::new(()),
             flushes: AtomicU64::new(0),
+            content,
         }
     }
 
@@ -124,6 +121,8 @@ impl ViewBuffer {
         match written {
             Ok(()) => {
                 self.flushes.fetch_add(1, Ordering::Relaxed);
+                // view_count and the most-read lists changed: cached answers are old.
+                self.content.bump();
                 Ok(batch.iter().map(|(_, _, n)| n).sum())
             }
             Err(error) => {
@@ -136,21 +135,42 @@ impl ViewBuffer {
         }
     }
 
-    /// The cached publication time of `article` (`Some(None)`: known not published or
-    /// missing; `None`: not cached).
-    pub fn publication(&self, article: i32) -> Option<Option<NaiveDateTime>> {
-        self.publication.get(&article)
+    /// Loads the publication time of every published article (at start).
+    pub fn load_published(&self, conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<usize> {
+        let all = db::articles::published_times(conn)?;
+        let count = all.len();
+        *write(&self.published) = all.into_iter().collect();
+        Ok(count)
     }
 
-    /// Caches the publication time of `article` (`None` when not publicly published).
-    pub fn remember_publication(&self, article: i32, published_at: Option<NaiveDateTime>) {
-        self.publication.insert(article, published_at);
+    /// Whether the public may see `article` at `now`, from memory.
+    pub fn publicly_visible(&self, article: i32, now: NaiveDateTime) -> bool {
+        read(&self.published).get(&article).is_some_and(|at| *at <= now)
     }
 
-    /// Forgets what is cached of `article`, after a write to it.
+    /// Records the publication state of an article just written. Call inside the
+    /// write's transaction: SQLite's write lock then orders these calls as it orders
+    /// the commits.
+    pub fn note(&self, row: &db::articles::ArticleRow) {
+        let mut published = write(&self.published);
+        match (row.status.as_str(), row.published_at) {
+            ("published", Some(at)) => published.insert(row.id, at),
+            _ => published.remove(&row.id),
+        };
+    }
+
+    /// Forgets an article just deleted (inside the delete's transaction).
     pub fn forget(&self, article: i32) {
-        self.publication.invalidate(&article);
+        write(&self.published).remove(&article);
     }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The background thread that flushes the buffer on an interval, and once more when
@@ -207,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_visitor_counts_once_per_article_within_the_window() {
-        let buffer = ViewBuffer::new(Duration::from_secs(60));
+        let buffer = ViewBuffer::new(Duration::from_secs(60), Arc::default());
         let ip: IpAddr = "203.0.113.7".parse().expect("ip");
         let browser = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
         assert!(buffer.record(1, ip, browser));
@@ -220,7 +240,7 @@ mod tests {
 
     #[test]
     fn bots_and_empty_agents_do_not_count() {
-        let buffer = ViewBuffer::new(Duration::from_secs(60));
+        let buffer = ViewBuffer::new(Duration::from_secs(60), Arc::default());
         let ip: IpAddr = "203.0.113.7".parse().expect("ip");
         for agent in [
             "",
@@ -239,7 +259,7 @@ mod tests {
 
     #[test]
     fn the_dedupe_window_expires() {
-        let buffer = ViewBuffer::new(Duration::from_millis(1));
+        let buffer = ViewBuffer::new(Duration::from_millis(1), Arc::default());
         let ip: IpAddr = "203.0.113.7".parse().expect("ip");
         assert!(buffer.record(1, ip, "Mozilla/5.0 Firefox/120.0"));
         std::thread::sleep(Duration::from_millis(20));

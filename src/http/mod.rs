@@ -5,6 +5,7 @@ pub mod caching;
 pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;
+pub mod response_cache;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;

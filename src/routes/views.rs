@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -78,20 +78,6 @@ fn parse_day(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("{name} must be a date like 2020-04-22")))
 }
 
-/// Whether the public may count a view of `id`: from memory when known.
-async fn publicly_visible(state: &AppState, id: i32, now: NaiveDateTime) -> Result<bool, ApiError> {
-    let published_at = match state.views.publication(id) {
-        Some(known) => known,
-        None => {
-            let row = db::run(&state.pool, move |conn| Ok(article_store::find(conn, id)?)).await?;
-            let published_at = row.filter(|r| r.status == "published").and_then(|r| r.published_at);
-            state.views.remember_publication(id, published_at);
-            published_at
-        }
-    };
-    Ok(published_at.is_some_and(|at| at <= now))
-}
-
 /// Record a view.
 ///
 /// Counts once per visitor (a salted hash of address and User-Agent, never stored)
@@ -114,7 +100,7 @@ pub async fn record(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    if !publicly_visible(&state, id, db::now()).await? {
+    if !state.views.publicly_visible(id, db::now()) {
         return Err(ApiError::not_found("article", format!("id {id}")));
     }
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");

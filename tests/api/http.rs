@@ -324,3 +324,35 @@ async fn interactive_docs_are_served_from_the_binary_under_a_strict_csp() {
     assert!(init.contains("\"url\": \"/openapi.json\""), "{init}");
     app.send(Method::POST, "/docs/", As::Public, None).await.assert_problem(405, "method_not_allowed");
 }
+
+#[actix_web::test]
+async fn anonymous_reads_see_every_write_at_once_despite_the_response_cache() {
+    let app = TestApp::spawn().await;
+    let category = app.create_category("Thời sự", None).await;
+    let article = app.publish("Bản đầu", "2020-01-01T00:00:00Z", json!({"category_id": category["id"]})).await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    let slug_path = format!("/api/v1/articles/slug/{}", article["slug"].as_str().unwrap_or(""));
+    for _ in 0..2 {
+        assert_eq!(app.get(&path).await.body["title"], "Bản đầu");
+        assert_eq!(app.get("/api/v1/articles").await.body["meta"]["total"], 1);
+    }
+    app.patch(&path, json!({"title": "Bản sửa"})).await;
+    assert_eq!(app.get(&path).await.body["title"], "Bản sửa");
+    assert_eq!(app.get(&slug_path).await.body["title"], "Bản sửa");
+    assert_eq!(app.get("/api/v1/articles").await.body["data"][0]["title"], "Bản sửa");
+
+    app.patch(&format!("/api/v1/categories/{}", category["id"]), json!({"name": "Tin nóng"})).await;
+    assert_eq!(app.get(&path).await.body["category"]["name"], "Tin nóng", "embedded category");
+
+    app.publish("Bài hai", "2020-01-02T00:00:00Z", json!({})).await;
+    assert_eq!(app.get("/api/v1/articles").await.body["meta"]["total"], 2);
+
+    assert_eq!(app.get(&path).await.body["view_count"], 0);
+    app.view(&article["id"], Some("Mozilla/5.0 Firefox/120.0")).await;
+    app.flush_views();
+    assert_eq!(app.get(&path).await.body["view_count"], 1, "a flush is a write");
+
+    app.delete(&path).await;
+    app.get(&path).await.assert_problem(404, "not_found");
+    assert_eq!(app.get("/api/v1/articles").await.body["meta"]["total"], 1);
+}

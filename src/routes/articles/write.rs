@@ -301,15 +301,17 @@ pub async fn create(
     input: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
+    let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
-            Ok::<_, ApiError>(store::insert(conn, &fields, &tag_ids)?)
+            let row = store::insert(conn, &fields, &tag_ids)?;
+            views.note(&row);
+            Ok::<_, ApiError>(row)
         })?;
         full(conn, row)
     })
     .await?;
-    state.views.forget(article.item.id);
     let mut response = article.answer(StatusCode::CREATED);
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/articles/{}", article.item.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -380,6 +382,7 @@ async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft:
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
+    let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
@@ -396,12 +399,13 @@ where
             if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
                 return Ok::<_, ApiError>(current);
             }
-            Ok(store::update(conn, id, &fields, &tag_ids)?)
+            let row = store::update(conn, id, &fields, &tag_ids)?;
+            views.note(&row);
+            Ok(row)
         })?;
         full(conn, row)
     })
     .await?;
-    state.views.forget(id);
     Ok(article.answer(StatusCode::OK))
 }
 
@@ -423,15 +427,16 @@ pub async fn remove(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let views = state.views.clone();
     db::run(&state.pool, move |conn| {
         conn.immediate_transaction(|conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
             if_match.check('a', id, current.version)?;
             store::delete(conn, id)?;
+            views.forget(id);
             Ok(())
         })
     })
     .await?;
-    state.views.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,212 @@
+//! Generates the benchmark dataset straight into a database file through bantin's own
+//! store code: 100,000 articles (configurable) with Vietnamese-looking titles,
+//! summaries and ~600-word bodies, 30 categories on two levels, 2,000 tags, 2–5 tags per
+//! article, publication dates over 5 years, legacy view totals and 30 days of daily
+//! views for the most-read lists. Prints the slugs file and other inputs the load
+//! scenarios need.
+//!
+//! Usage: cargo run --release --example bench_seed -- DATABASE OUT_DIR [ARTICLES]
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use bantin::db::articles::{self as store, ArticleFields};
+use bantin::db::categories::{self, CategoryFields};
+use bantin::db::tags::{self, TagFields};
+use bantin::{db, html, text};
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const ONSETS: [&str; 20] =
+    ["b", "c", "ch", "d", "đ", "g", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t", "th", "tr"];
+const VOWELS: [&str; 30] = [
+    "a", "à", "á", "ả", "ã", "ạ", "ă", "ắ", "â", "ấ", "ầ", "e", "é", "ê", "ế", "ệ", "i", "í", "o", "ó", "ô", "ố", "ơ",
+    "ờ", "u", "ú", "ư", "ứ", "ươ", "uy",
+];
+const CODAS: [&str; 8] = ["", "", "n", "ng", "nh", "m", "t", "c"];
+const AUTHORS: [&str; 8] = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Minh Châu",
+    "Phạm Quốc Dũng",
+    "Hoàng Thu Hà",
+    "Võ Thanh Hải",
+    "Đặng Mai Lan",
+    "Bùi Đức Long",
+];
+
+fn syllable(rng: &mut StdRng) -> String {
+    format!(
+        "{}{}{}",
+        ONSETS[rng.random_range(0..ONSETS.len())],
+        VOWELS[rng.random_range(0..VOWELS.len())],
+        CODAS[rng.random_range(0..CODAS.len())]
+    )
+}
+
+fn words(rng: &mut StdRng, n: usize) -> String {
+    (0..n).map(|_| syllable(rng)).collect::<Vec<_>>().join(" ")
+}
+
+fn capitalized(text: String) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn body(rng: &mut StdRng) -> String {
+    (0..6)
+        .map(|_| {
+            let sentences: Vec<String> = (0..5).map(|_| capitalized(words(rng, 20)) + ".").collect();
+            format!("<p>{}</p>", sentences.join(" "))
+        })
+        .collect()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let database = PathBuf::from(args.next().ok_or("usage: bench_seed DATABASE OUT_DIR [ARTICLES]")?);
+    let out = PathBuf::from(args.next().ok_or("usage: bench_seed DATABASE OUT_DIR [ARTICLES]")?);
+    let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
+    let pool = db::open(&database, 2)?;
+    let mut conn = pool.get()?;
+    let mut rng = StdRng::seed_from_u64(2020);
+    let now = db::now();
+    let today = now.date();
+
+    let mut category_ids = Vec::new();
+    let mut category_slugs = Vec::new();
+    conn.immediate_transaction(|conn| {
+        for top in 0..6 {
+            let name = capitalized(words(&mut rng, 2));
+            let slug =
+                text::first_free_slug(&text::slugify(&name, "category"), |s| categories::slug_taken(conn, s, None))?;
+            let parent = categories::insert(
+                conn,
+                &CategoryFields { slug, name, description: None, parent_id: None, position: top },
+            )?;
+            category_ids.push(parent.id);
+            category_slugs.push(parent.slug.clone());
+            for child in 0..4 {
+                let name = capitalized(words(&mut rng, 2));
+                let slug = text::first_free_slug(&text::slugify(&name, "category"), |s| {
+                    categories::slug_taken(conn, s, None)
+                })?;
+                let row = categories::insert(
+                    conn,
+                    &CategoryFields { slug, name, description: None, parent_id: Some(parent.id), position: child },
+                )?;
+                category_ids.push(row.id);
+            }
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+
+    let mut tag_ids = Vec::new();
+    conn.immediate_transaction(|conn| {
+        while tag_ids.len() < 2000 {
+            let name = capitalized(words(&mut rng, 2));
+            if tags::find_by_name(conn, &name, None)?.is_some() {
+                continue;
+            }
+            let slug = tags::unique_slug(conn, &name)?;
+            let row = tags::insert(conn, &TagFields { slug, name_folded: text::fold(&name), name, description: None })?;
+            tag_ids.push(row.id);
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+
+    let mut slugs = Vec::with_capacity(count);
+    let mut titles: Vec<String> = Vec::new();
+    let mut published = Vec::with_capacity(count);
+    let started = std::time::Instant::now();
+    for batch in 0..count.div_ceil(1000) {
+        conn.immediate_transaction(|conn| {
+            for i in batch * 1000..((batch + 1) * 1000).min(count) {
+                let title_words = rng.random_range(8..15);
+                let title = capitalized(words(&mut rng, title_words));
+                let slug =
+                    text::first_free_slug(&text::slugify(&title, "article"), |s| store::slug_taken(conn, s, None))?;
+                let body = body(&mut rng);
+                let roll = rng.random_range(0..100);
+                let (status, published_at) = match roll {
+                    0..=1 => ("draft", None),
+                    2 => ("archived", Some(now - Duration::minutes(rng.random_range(0..5 * 365 * 24 * 60)))),
+                    _ if i % 5000 == 0 => ("published", Some(now + Duration::days(3))),
+                    _ => ("published", Some(now - Duration::minutes(rng.random_range(0..5 * 365 * 24 * 60)))),
+                };
+                let summary_words = rng.random_range(25..40);
+                let fields = ArticleFields {
+                    slug,
+                    summary: Some(capitalized(words(&mut rng, summary_words)) + "."),
+                    reading_time_minutes: html::reading_time_minutes(&body),
+                    title,
+                    body,
+                    author: Some(AUTHORS[rng.random_range(0..AUTHORS.len())].to_owned()),
+                    status: status.to_owned(),
+                    published_at,
+                    category_id: Some(category_ids[rng.random_range(0..category_ids.len())]),
+                    cover_image_url: Some(format!("https://example.vn/anh/{i}.jpg")),
+                    featured: rng.random_range(0..50) == 0,
+                };
+                let mut chosen: Vec<i32> =
+                    (0..rng.random_range(2..6)).map(|_| tag_ids[rng.random_range(0..tag_ids.len())]).collect();
+                chosen.sort_unstable();
+                chosen.dedup();
+                let row = store::insert(conn, &fields, &chosen)?;
+                diesel::update(bantin::schema::articles::table.find(row.id))
+                    .set(bantin::schema::articles::view_count.eq(rng.random_range(0..5000i64)))
+                    .execute(conn)?;
+                if status == "published" && published_at.is_some_and(|at| at <= now) {
+                    published.push(row.id);
+                    slugs.push(row.slug);
+                    if titles.len() < 25 && i % 997 == 0 {
+                        titles.push(row.title);
+                    }
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        if batch % 10 == 9 {
+            eprintln!("{} articles, {:.0} s", (batch + 1) * 1000, started.elapsed().as_secs_f64());
+        }
+    }
+
+    // 30 days of views for 5,000 articles, so the most-read windows have data.
+    conn.immediate_transaction(|conn| {
+        for article in published.iter().take(5000) {
+            let batch: Vec<(i32, NaiveDate, i64)> =
+                (0..30).map(|d| (*article, today - Duration::days(d), rng.random_range(0..50))).collect();
+            db::views::apply(conn, &batch)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    diesel::sql_query("ANALYZE").execute(&mut conn)?;
+    drop(conn);
+
+    std::fs::create_dir_all(&out)?;
+    let mut file = std::fs::File::create(out.join("slugs.txt"))?;
+    for slug in &slugs {
+        writeln!(file, "{slug}")?;
+    }
+    let mut file = std::fs::File::create(out.join("ids.txt"))?;
+    for id in &published {
+        writeln!(file, "{id}")?;
+    }
+    std::fs::write(out.join("category.txt"), &category_slugs[0])?;
+    // The search mix: two-word phrases from real titles, as typed with marks, without
+    // them, and with the last word cut short (prefix).
+    let mut file = std::fs::File::create(out.join("queries.txt"))?;
+    for title in &titles {
+        let phrase: Vec<&str> = title.split(' ').skip(2).take(2).collect();
+        let accented = phrase.join(" ").to_lowercase();
+        let plain = text::fold(&accented);
+        let prefix: String = plain.chars().take(plain.chars().count().saturating_sub(1).max(3)).collect();
+        for q in [accented, plain, prefix] {
+            writeln!(file, "{}", serde_urlencoded::to_string([("q", q)])?)?;
+        }
+    }
+    eprintln!("seeded {count} articles in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

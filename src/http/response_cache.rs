@@ -1,0 +1,121 @@
+//! Anonymous reads served from memory.
+//!
+//! A news API is read far more than written, and every anonymous reader of an article
+//! or a list page gets the same bytes. Successful anonymous `GET`s under `/api/` are
+//! kept (body and headers) keyed by path and query, and tagged with the content
+//! generation current when they were computed. Every successful write bumps the
+//! generation before its response leaves the server, and so does every view flush
+//! that wrote something: an entry from an older generation is never served, so after
+//! a write returns the next read sees the change. Entries also live at most one
+//! second, which bounds what changes by time alone (a scheduled article coming due).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+use moka::sync::Cache;
+
+use super::body_bytes;
+use crate::AppState;
+
+/// Bytes of cached responses at most.
+const MAX_CACHED_BYTES: u64 = 32 * 1024 * 1024;
+/// Longest life of an entry.
+const TIME_TO_LIVE: Duration = Duration::from_secs(1);
+
+/// The version of all content: bumped by every write.
+#[derive(Debug, Default)]
+pub struct ContentGeneration(AtomicU64);
+
+impl ContentGeneration {
+    /// The current generation.
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Marks every cached answer as outdated.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+struct Entry {
+    generation: u64,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+/// The cache of anonymous reads.
+pub struct ResponseCache {
+    entries: Cache<String, Arc<Entry>>,
+    generation: Arc<ContentGeneration>,
+}
+
+impl ResponseCache {
+    /// An empty cache invalidated by `generation`.
+    pub fn new(generation: Arc<ContentGeneration>) -> Self {
+        let entries = Cache::builder()
+            .max_capacity(MAX_CACHED_BYTES)
+            .weigher(|key: &String, entry: &Arc<Entry>| u32::try_from(key.len() + entry.body.len()).unwrap_or(u32::MAX))
+            .time_to_live(TIME_TO_LIVE)
+            .build();
+        Self { entries, generation }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        self.entries.get(key).filter(|entry| entry.generation == self.generation.current())
+    }
+}
+
+/// Whether a successful request changed content (recording a view does not until
+/// the flush, which bumps the generation itself).
+fn writes_content(req: &ServiceRequest) -> bool {
+    req.method() != Method::GET && !(req.method() == Method::POST && req.path().ends_with("/views"))
+}
+
+/// Serves anonymous reads from the cache, fills it, and bumps the generation after
+/// writes.
+pub async fn response_cache(
+    req: ServiceRequest,
+    next: Next<impl MessageBody<Error = impl Into<Box<dyn std::error::Error>>> + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let api = req.path().starts_with("/api/");
+    let cacheable = api && req.method() == Method::GET && !req.headers().contains_key(AUTHORIZATION);
+    if !cacheable {
+        let writes = api && writes_content(&req);
+        let response = next.call(req).await?.map_into_boxed_body();
+        if writes && response.status().is_success() {
+            state.content.bump();
+        }
+        return Ok(response);
+    }
+    let key = req.uri().to_string();
+    if let Some(entry) = state.responses.get(&key) {
+        let mut response = HttpResponse::build(StatusCode::OK);
+        for (name, value) in &entry.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        return Ok(ServiceResponse::new(req.into_parts().0, response.body(entry.body.clone())));
+    }
+    let generation = state.content.current();
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (req, response) = response.into_parts();
+    let (response, body) = response.into_parts();
+    let body = body_bytes(body).await?;
+    let headers = response.headers().iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    state.responses.entries.insert(key, Arc::new(Entry { generation, headers, body: body.clone() }));
+    Ok(ServiceResponse::new(req, response.set_body(BoxBody::new(body))))
+}
