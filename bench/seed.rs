@@ -1,6 +1,7 @@
 //! Generates the benchmark dataset straight into a database file through bantin's own
 //! store code: 100,000 articles (configurable) with Vietnamese-looking titles,
-//! summaries and ~600-word bodies, 30 categories on two levels, 2,000 tags, 2–5 tags per
+//! summaries and ~600-syllable bodies drawn from a 20,000-word lexicon with Zipf
+//! frequencies (as real text: a few words everywhere, most words rare), 30 categories on two levels, 2,000 tags, 2–5 tags per
 //! article, publication dates over 5 years, legacy view totals and 30 days of daily
 //! views for the most-read lists. Prints the slugs file and other inputs the load
 //! scenarios need.
@@ -46,22 +47,72 @@ fn syllable(rng: &mut StdRng) -> String {
     )
 }
 
+/// Words of the generated language, most frequent first, and their cumulative Zipf
+/// weights (s = 1) for sampling.
+struct Lexicon {
+    words: Vec<String>,
+    cumulative: Vec<f64>,
+}
+
+impl Lexicon {
+    fn new(rng: &mut StdRng, size: usize) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut words = Vec::with_capacity(size);
+        while words.len() < size {
+            let word = if rng.random_range(0..10) < 6 {
+                format!("{} {}", syllable(rng), syllable(rng))
+            } else {
+                syllable(rng)
+            };
+            if seen.insert(word.clone()) {
+                words.push(word);
+            }
+        }
+        let mut total = 0.0;
+        let cumulative = (1..=size).map(|rank| {
+            total += 1.0 / rank as f64;
+            total
+        });
+        Self { words, cumulative: cumulative.collect() }
+    }
+
+    /// A word's rank (0 = most frequent).
+    fn sample(&self, rng: &mut StdRng) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let x = rng.random_range(0.0..total);
+        self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1)
+    }
+
+    fn text(&self, rng: &mut StdRng, syllables: usize) -> (String, Vec<usize>) {
+        let mut ranks = Vec::new();
+        let mut out = Vec::new();
+        let mut count = 0;
+        while count < syllables {
+            let rank = self.sample(rng);
+            count += self.words[rank].split(' ').count();
+            out.push(self.words[rank].as_str());
+            ranks.push(rank);
+        }
+        (out.join(" "), ranks)
+    }
+}
+
 fn words(rng: &mut StdRng, n: usize) -> String {
     (0..n).map(|_| syllable(rng)).collect::<Vec<_>>().join(" ")
+}
+
+fn body(rng: &mut StdRng, lexicon: &Lexicon) -> String {
+    (0..6)
+        .map(|_| {
+            let sentences: Vec<String> = (0..5).map(|_| capitalized(lexicon.text(rng, 20).0) + ".").collect();
+            format!("<p>{}</p>", sentences.join(" "))
+        })
+        .collect()
 }
 
 fn capitalized(text: String) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-fn body(rng: &mut StdRng) -> String {
-    (0..6)
-        .map(|_| {
-            let sentences: Vec<String> = (0..5).map(|_| capitalized(words(rng, 20)) + ".").collect();
-            format!("<p>{}</p>", sentences.join(" "))
-        })
-        .collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -72,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = db::open(&database, 2)?;
     let mut conn = pool.get()?;
     let mut rng = StdRng::seed_from_u64(2020);
+    let lexicon = Lexicon::new(&mut rng, 20_000);
     let now = db::now();
     let today = now.date();
 
@@ -118,17 +170,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
 
     let mut slugs = Vec::with_capacity(count);
-    let mut titles: Vec<String> = Vec::new();
+    let mut queries: Vec<String> = Vec::new();
     let mut published = Vec::with_capacity(count);
     let started = std::time::Instant::now();
     for batch in 0..count.div_ceil(1000) {
         conn.immediate_transaction(|conn| {
             for i in batch * 1000..((batch + 1) * 1000).min(count) {
-                let title_words = rng.random_range(8..15);
-                let title = capitalized(words(&mut rng, title_words));
+                let title_length = rng.random_range(8..15);
+                let (title, title_ranks) = lexicon.text(&mut rng, title_length);
+                let title = capitalized(title);
                 let slug =
                     text::first_free_slug(&text::slugify(&title, "article"), |s| store::slug_taken(conn, s, None))?;
-                let body = body(&mut rng);
+                let body = body(&mut rng, &lexicon);
                 let roll = rng.random_range(0..100);
                 let (status, published_at) = match roll {
                     0..=1 => ("draft", None),
@@ -136,10 +189,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     _ if i % 5000 == 0 => ("published", Some(now + Duration::days(3))),
                     _ => ("published", Some(now - Duration::minutes(rng.random_range(0..5 * 365 * 24 * 60)))),
                 };
-                let summary_words = rng.random_range(25..40);
+                let summary_length = rng.random_range(25..40);
+                let summary = capitalized(lexicon.text(&mut rng, summary_length).0) + ".";
                 let fields = ArticleFields {
                     slug,
-                    summary: Some(capitalized(words(&mut rng, summary_words)) + "."),
+                    summary: Some(summary),
                     reading_time_minutes: html::reading_time_minutes(&body),
                     title,
                     body,
@@ -161,8 +215,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if status == "published" && published_at.is_some_and(|at| at <= now) {
                     published.push(row.id);
                     slugs.push(row.slug);
-                    if titles.len() < 25 && i % 997 == 0 {
-                        titles.push(row.title);
+                    // A reader's query: the two most topical (least frequent) words of
+                    // a real title.
+                    if queries.len() < 25 && i % 997 == 0 {
+                        let mut ranks = title_ranks.clone();
+                        ranks.sort_unstable_by(|a, b| b.cmp(a));
+                        queries.push(format!(
+                            "{} {}",
+                            lexicon.words[ranks[0]],
+                            lexicon.words[ranks[1.min(ranks.len() - 1)]]
+                        ));
                     }
                 }
             }
@@ -195,12 +257,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(file, "{id}")?;
     }
     std::fs::write(out.join("category.txt"), &category_slugs[0])?;
-    // The search mix: two-word phrases from real titles, as typed with marks, without
-    // them, and with the last word cut short (prefix).
+    // The search mix: each query as typed with marks, without them, and with the last
+    // letter not yet typed (prefix).
     let mut file = std::fs::File::create(out.join("queries.txt"))?;
-    for title in &titles {
-        let phrase: Vec<&str> = title.split(' ').skip(2).take(2).collect();
-        let accented = phrase.join(" ").to_lowercase();
+    for query in &queries {
+        let accented = query.to_lowercase();
         let plain = text::fold(&accented);
         let prefix: String = plain.chars().take(plain.chars().count().saturating_sub(1).max(3)).collect();
         for q in [accented, plain, prefix] {

@@ -109,6 +109,9 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
     if let Some(workers) = args.workers {
         server = server.workers(workers);
     }
+    // Database work runs on the blocking pool; more threads than pooled connections
+    // only wait, and each costs memory (a stack and a malloc arena).
+    server = server.worker_max_blocking_threads(POOL_SIZE as usize);
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!("bantin serving on http://{} from {}", args.bind, database.display());
     // actix stops on SIGTERM/SIGINT after finishing requests in flight; then the

@@ -6,12 +6,13 @@
 //! generation current when they were computed. Every successful write bumps the
 //! generation before its response leaves the server, and so does every view flush
 //! that wrote something: an entry from an older generation is never served, so after
-//! a write returns the next read sees the change. Entries also live at most one
-//! second, which bounds what changes by time alone (a scheduled article coming due).
+//! a write returns the next read sees the change. Lists and counts are fresh for one
+//! second, which bounds what changes by time alone (a scheduled article coming due);
+//! a visible article does not change by time, so it stays fresh until outdated.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -27,8 +28,27 @@ use crate::AppState;
 
 /// Bytes of cached responses at most.
 const MAX_CACHED_BYTES: u64 = 32 * 1024 * 1024;
-/// Longest life of an entry.
-const TIME_TO_LIVE: Duration = Duration::from_secs(1);
+/// How long an answer that time alone can change (lists, counts, most-read windows)
+/// is fresh: bounds how late a scheduled article appears. When it is not fresh, the
+/// first reader recomputes it while the others still get it (same generation only),
+/// so a hot list never makes every reader hit the database at once.
+const FRESH_FOR: Duration = Duration::from_secs(1);
+/// One visible article changes only by writes (which bump the generation), never by
+/// time alone: it stays fresh until evicted or outdated.
+const ARTICLE_FRESH_FOR: Duration = Duration::from_secs(3600);
+/// Longest an entry is kept at all.
+const TIME_TO_LIVE: Duration = Duration::from_secs(3600);
+
+/// Whether `path` is one article (`/api/v1/articles/{id}` or `/slug/{slug}`).
+fn is_single_article(path: &str) -> bool {
+    match path.strip_prefix("/api/v1/articles/") {
+        Some(rest) => match rest.strip_prefix("slug/") {
+            Some(slug) => !slug.contains('/'),
+            None => rest.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty(),
+        },
+        None => false,
+    }
+}
 
 /// The version of all content: bumped by every write.
 #[derive(Debug, Default)]
@@ -47,6 +67,8 @@ impl ContentGeneration {
 }
 
 struct Entry {
+    fresh_until: Instant,
+    refreshing: AtomicBool,
     generation: u64,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
@@ -69,8 +91,14 @@ impl ResponseCache {
         Self { entries, generation }
     }
 
+    /// The entry to serve for `key`: none when absent or outdated by a write, or
+    /// when it is stale and this reader is the one to recompute it.
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        self.entries.get(key).filter(|entry| entry.generation == self.generation.current())
+        let entry = self.entries.get(key).filter(|entry| entry.generation == self.generation.current())?;
+        if Instant::now() < entry.fresh_until || entry.refreshing.swap(true, Ordering::AcqRel) {
+            return Some(entry);
+        }
+        None
     }
 }
 
@@ -100,6 +128,7 @@ pub async fn response_cache(
         return Ok(response);
     }
     let key = req.uri().to_string();
+    let fresh_for = if is_single_article(req.path()) { ARTICLE_FRESH_FOR } else { FRESH_FOR };
     if let Some(entry) = state.responses.get(&key) {
         let mut response = HttpResponse::build(StatusCode::OK);
         for (name, value) in &entry.headers {
@@ -116,6 +145,33 @@ pub async fn response_cache(
     let (response, body) = response.into_parts();
     let body = body_bytes(body).await?;
     let headers = response.headers().iter().map(|(n, v)| (n.clone(), v.clone())).collect();
-    state.responses.entries.insert(key, Arc::new(Entry { generation, headers, body: body.clone() }));
+    let entry = Entry {
+        fresh_until: Instant::now() + fresh_for,
+        refreshing: AtomicBool::new(false),
+        generation,
+        headers,
+        body: body.clone(),
+    };
+    state.responses.entries.insert(key, Arc::new(entry));
     Ok(ServiceResponse::new(req, response.set_body(BoxBody::new(body))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_one_article_lives_long() {
+        for (path, single) in [
+            ("/api/v1/articles/12", true),
+            ("/api/v1/articles/slug/bao-so-5", true),
+            ("/api/v1/articles", false),
+            ("/api/v1/articles/12/related", false),
+            ("/api/v1/articles/12/views", false),
+            ("/api/v1/articles/popular", false),
+            ("/api/v1/categories/3", false),
+        ] {
+            assert_eq!(is_single_article(path), single, "{path}");
+        }
+    }
 }
