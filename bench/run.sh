@@ -59,7 +59,7 @@ run() { # name mode url [token]
     local line
     line=$(BENCH_MODE=$mode BENCH_TOKEN=$auth BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" \
         BENCH_QUERIES="$data/queries.txt" wrk -t1 -c"$connections" -d"${duration}s" -s bench/scenario.lua "$url" | grep '^RESULT')
-    echo "$name $line" | tee -a "$results" >&2
+    echo "$name $line rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")" | tee -a "$results" >&2
 }
 category=$(cat "$data/category.txt")
 run healthz path "$base/healthz"
@@ -90,8 +90,8 @@ targets = {
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 print(f"Machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; "
       f"{int(articles):,} articles; wrk -t1 -c{conns} -d{duration}s per scenario.\n")
-print("| scenario | req/s | ratio to /healthz | p50 ms | p95 ms | p99 ms | non-2xx | target |")
-print("|---|---:|---:|---:|---:|---:|---:|---|")
+print("| scenario | req/s | ratio to /healthz | p50 ms | p95 ms | p99 ms | non-2xx | RSS after, MB | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for name, r in rows.items():
     ratio = r["rps"] / base
     target = ""
@@ -102,7 +102,7 @@ for name, r in rows.items():
     if name == "cursor_depth_50k":
         factor = r["p50"] / rows["cursor_page_1"]["p50"]
         target = f"{'met' if factor <= 1.2 else 'MISSED'} (p50 {factor:.2f}× page 1; target ≤ 1.2×)"
-    print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {int(r['non2xx'])} | {target} |")
+    print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {int(r['non2xx'])} | {r['rss_mb']:.0f} | {target} |")
 ready, rss = int(ready_ms), int(rss_kb) / 1024
 print()
 print(f"| measure | value | target |\n|---|---:|---|")

@@ -10,8 +10,12 @@ use bantin::views::Flusher;
 use bantin::{db, AppState};
 use clap::Parser;
 
-/// Connections in the pool: SQLite serves many readers at once in WAL mode.
-const POOL_SIZE: u32 = 16;
+/// Connections in the pool (and threads for database work): SQLite serves readers in
+/// parallel in WAL mode, but more than about two per core only wait, and each
+/// concurrent query holds its own memory.
+fn pool_size() -> u32 {
+    std::thread::available_parallelism().map_or(4, |n| u32::try_from(n.get() * 2).unwrap_or(4)).max(4)
+}
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -92,7 +96,7 @@ fn first_token(pool: &db::DbPool) -> Result<(), String> {
 
 #[actix_web::main]
 async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String> {
-    let pool = db::open(database, POOL_SIZE)?;
+    let pool = db::open(database, pool_size())?;
     first_token(&pool)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -111,7 +115,7 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
     }
     // Database work runs on the blocking pool; more threads than pooled connections
     // only wait, and each costs memory (a stack and a malloc arena).
-    server = server.worker_max_blocking_threads(POOL_SIZE as usize);
+    server = server.worker_max_blocking_threads(pool_size() as usize);
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!("bantin serving on http://{} from {}", args.bind, database.display());
     // actix stops on SIGTERM/SIGINT after finishing requests in flight; then the

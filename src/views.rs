@@ -207,6 +207,21 @@ impl ViewBuffer {
         };
     }
 
+    /// Whether anything that depends on time alone changed in (`since`, `now`]: a
+    /// scheduled article came due, or the UTC day changed (most-read windows, view
+    /// history ranges).
+    pub fn time_passed_matters(&self, since: NaiveDateTime, now: NaiveDateTime) -> bool {
+        since.date() != now.date() || read(&self.published).values().any(|at| *at > since && *at <= now)
+    }
+
+    /// Outdates cached answers when [`Self::time_passed_matters`] (the flusher calls
+    /// this every interval).
+    pub fn tick(&self, since: NaiveDateTime, now: NaiveDateTime) {
+        if self.time_passed_matters(since, now) {
+            self.content.bump();
+        }
+    }
+
     /// Forgets an article just deleted (inside the delete's transaction).
     pub fn forget(&self, article: i32) {
         write(&self.published).remove(&article);
@@ -235,25 +250,31 @@ impl Flusher {
     /// Starts flushing `buffer` into `pool` every `every`.
     pub fn start(buffer: Arc<ViewBuffer>, pool: DbPool, every: Duration) -> Self {
         let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || loop {
-            match stopped.recv_timeout(every) {
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if let Err(error) = buffer.flush(&pool) {
-                        log::warn!("view flush failed, views kept for the next try: {error}");
-                    }
-                }
-                _ => {
-                    for attempt in 1..=FINAL_FLUSH_ATTEMPTS {
-                        match buffer.flush(&pool) {
-                            Ok(n) => {
-                                log::info!("final view flush wrote {n} view(s)");
-                                return;
-                            }
-                            Err(error) => log::error!("final view flush, attempt {attempt}: {error}"),
+        let thread = std::thread::spawn(move || {
+            let mut last_tick = db::now();
+            loop {
+                match stopped.recv_timeout(every) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if let Err(error) = buffer.flush(&pool) {
+                            log::warn!("view flush failed, views kept for the next try: {error}");
                         }
+                        let now = db::now();
+                        buffer.tick(last_tick, now);
+                        last_tick = now;
                     }
-                    log::error!("{} buffered view(s) could not be written", buffer.pending());
-                    return;
+                    _ => {
+                        for attempt in 1..=FINAL_FLUSH_ATTEMPTS {
+                            match buffer.flush(&pool) {
+                                Ok(n) => {
+                                    log::info!("final view flush wrote {n} view(s)");
+                                    return;
+                                }
+                                Err(error) => log::error!("final view flush, attempt {attempt}: {error}"),
+                            }
+                        }
+                        log::error!("{} buffered view(s) could not be written", buffer.pending());
+                        return;
+                    }
                 }
             }
         });
@@ -312,6 +333,41 @@ mod tests {
         assert!(buffer.record(1, ip, "Mozilla/5.0 Firefox/120.0"));
         std::thread::sleep(Duration::from_millis(20));
         assert!(buffer.record(1, ip, "Mozilla/5.0 Firefox/120.0"));
+    }
+
+    #[test]
+    fn a_scheduled_article_coming_due_or_a_new_day_outdates_cached_answers() {
+        use chrono::NaiveDate;
+        let at =
+            |d: u32, h: u32| NaiveDate::from_ymd_opt(2026, 11, d).and_then(|d| d.and_hms_opt(h, 0, 0)).expect("time");
+        let buffer = ViewBuffer::new(Duration::from_secs(60), Arc::default());
+        let row = |id, status: &str, published_at| db::articles::ArticleRow {
+            id,
+            slug: format!("a{id}"),
+            title: "t".into(),
+            summary: None,
+            body: String::new(),
+            author: None,
+            status: status.into(),
+            published_at,
+            category_id: None,
+            cover_image_url: None,
+            featured: false,
+            view_count: 0,
+            reading_time_minutes: 1,
+            version: 1,
+            created_at: at(1, 0),
+            updated_at: at(1, 0),
+        };
+        buffer.note(&row(1, "published", Some(at(28, 12))));
+        buffer.note(&row(2, "draft", Some(at(28, 14))));
+        assert!(!buffer.time_passed_matters(at(28, 9), at(28, 10)), "nothing due");
+        assert!(buffer.time_passed_matters(at(28, 11), at(28, 12)), "article 1 comes due");
+        assert!(!buffer.time_passed_matters(at(28, 13), at(28, 15)), "a draft's date does not matter");
+        assert!(buffer.time_passed_matters(at(28, 23), at(29, 0)), "a new day");
+        let generation = buffer.content.current();
+        buffer.tick(at(28, 11), at(28, 12));
+        assert_eq!(buffer.content.current(), generation + 1);
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! generation current when they were computed. Every successful write bumps the
 //! generation before its response leaves the server, and so does every view flush
 //! that wrote something: an entry from an older generation is never served, so after
-//! a write returns the next read sees the change. Lists and counts are fresh for one
-//! second, which bounds what changes by time alone (a scheduled article coming due);
-//! a visible article does not change by time, so it stays fresh until outdated.
+//! a write returns the next read sees the change. What changes by time alone (a
+//! scheduled article coming due, a new UTC day for most-read windows) bumps the
+//! generation too, from the view flusher's tick (every `BANTIN_VIEW_FLUSH_MS`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,11 +28,12 @@ use crate::AppState;
 
 /// Bytes of cached responses at most.
 const MAX_CACHED_BYTES: u64 = 32 * 1024 * 1024;
-/// How long an answer that time alone can change (lists, counts, most-read windows)
-/// is fresh: bounds how late a scheduled article appears. When it is not fresh, the
-/// first reader recomputes it while the others still get it (same generation only),
-/// so a hot list never makes every reader hit the database at once.
-const FRESH_FOR: Duration = Duration::from_secs(1);
+/// How long a list or count is fresh. What time alone changes (a scheduled article
+/// coming due, a new UTC day) bumps the generation through the flusher's tick, so this
+/// only refreshes what nothing else covers. When an entry is not fresh, the first
+/// reader recomputes it while the others still get it (same generation only), so a
+/// hot list never makes every reader hit the database at once.
+const FRESH_FOR: Duration = Duration::from_secs(300);
 /// One visible article changes only by writes (which bump the generation), never by
 /// time alone: it stays fresh until evicted or outdated.
 const ARTICLE_FRESH_FOR: Duration = Duration::from_secs(3600);
