@@ -26,8 +26,11 @@ use moka::sync::Cache;
 use super::body_bytes;
 use crate::AppState;
 
-/// Bytes of cached responses at most.
-const MAX_CACHED_BYTES: u64 = 32 * 1024 * 1024;
+/// Bytes of cached single articles at most.
+const MAX_ARTICLE_BYTES: u64 = 24 * 1024 * 1024;
+/// Bytes of cached lists, counts and the rest at most. Kept apart from articles, so
+/// a stream of cold articles cannot push the hot lists out.
+const MAX_LIST_BYTES: u64 = 8 * 1024 * 1024;
 /// How long a list or count is fresh. What time alone changes (a scheduled article
 /// coming due, a new UTC day) bumps the generation through the flusher's tick, so this
 /// only refreshes what nothing else covers. When an entry is not fresh, the first
@@ -77,25 +80,38 @@ struct Entry {
 
 /// The cache of anonymous reads.
 pub struct ResponseCache {
-    entries: Cache<String, Arc<Entry>>,
+    articles: Cache<String, Arc<Entry>>,
+    lists: Cache<String, Arc<Entry>>,
     generation: Arc<ContentGeneration>,
 }
 
 impl ResponseCache {
     /// An empty cache invalidated by `generation`.
     pub fn new(generation: Arc<ContentGeneration>) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(MAX_CACHED_BYTES)
-            .weigher(|key: &String, entry: &Arc<Entry>| u32::try_from(key.len() + entry.body.len()).unwrap_or(u32::MAX))
-            .time_to_live(TIME_TO_LIVE)
-            .build();
-        Self { entries, generation }
+        let cache = |bytes| {
+            Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|key: &String, entry: &Arc<Entry>| {
+                    u32::try_from(key.len() + entry.body.len()).unwrap_or(u32::MAX)
+                })
+                .time_to_live(TIME_TO_LIVE)
+                .build()
+        };
+        Self { articles: cache(MAX_ARTICLE_BYTES), lists: cache(MAX_LIST_BYTES), generation }
+    }
+
+    fn of(&self, single_article: bool) -> &Cache<String, Arc<Entry>> {
+        if single_article {
+            &self.articles
+        } else {
+            &self.lists
+        }
     }
 
     /// The entry to serve for `key`: none when absent or outdated by a write, or
     /// when it is stale and this reader is the one to recompute it.
-    fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let entry = self.entries.get(key).filter(|entry| entry.generation == self.generation.current())?;
+    fn get(&self, single_article: bool, key: &str) -> Option<Arc<Entry>> {
+        let entry = self.of(single_article).get(key).filter(|entry| entry.generation == self.generation.current())?;
         if Instant::now() < entry.fresh_until || entry.refreshing.swap(true, Ordering::AcqRel) {
             return Some(entry);
         }
@@ -129,8 +145,9 @@ pub async fn response_cache(
         return Ok(response);
     }
     let key = req.uri().to_string();
-    let fresh_for = if is_single_article(req.path()) { ARTICLE_FRESH_FOR } else { FRESH_FOR };
-    if let Some(entry) = state.responses.get(&key) {
+    let single_article = is_single_article(req.path());
+    let fresh_for = if single_article { ARTICLE_FRESH_FOR } else { FRESH_FOR };
+    if let Some(entry) = state.responses.get(single_article, &key) {
         let mut response = HttpResponse::build(StatusCode::OK);
         for (name, value) in &entry.headers {
             response.insert_header((name.clone(), value.clone()));
@@ -153,7 +170,7 @@ pub async fn response_cache(
         headers,
         body: body.clone(),
     };
-    state.responses.entries.insert(key, Arc::new(entry));
+    state.responses.of(single_article).insert(key, Arc::new(entry));
     Ok(ServiceResponse::new(req, response.set_body(BoxBody::new(body))))
 }
 
