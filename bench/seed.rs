@@ -245,6 +245,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, diesel::result::Error>(())
     })?;
     diesel::sql_query("ANALYZE").execute(&mut conn)?;
+    diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn)?;
     drop(conn);
 
     std::fs::create_dir_all(&out)?;

@@ -29,6 +29,9 @@ pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// How long a connection waits for SQLite's write lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 5000;
+/// Bytes the write-ahead log file is cut back to after a checkpoint (it otherwise
+/// keeps the size of the largest transaction ever written).
+const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Sets the pragmas every connection needs, as it is opened.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +43,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // pool's other connections, opening at the same moment, must wait for.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
