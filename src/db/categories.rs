@@ -110,6 +110,15 @@ pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) 
     Ok(id.is_some_and(|id| Some(id) != except))
 }
 
+/// Ids of the category with `slug` and its descendants, for "in this category" filters;
+/// empty when no category has that slug (the filter then matches nothing).
+pub fn subtree_of_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Vec<i32>> {
+    match find_by_slug(conn, slug)? {
+        Some(category) => with_descendants(conn, category.id),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Visible published articles in category `id` and its descendants.
 pub fn article_count(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime) -> QueryResult<i64> {
     let ids = with_descendants(conn, id)?;

@@ -329,13 +329,7 @@ pub async fn popular(
     }
     let category = params.category.clone().filter(|c| !c.trim().is_empty());
     let data = db::run(&state.pool, move |conn| {
-        let categories = match category {
-            Some(slug) => Some(match category_store::find_by_slug(conn, slug.trim())? {
-                Some(c) => category_store::with_descendants(conn, c.id)?,
-                None => Vec::new(),
-            }),
-            None => None,
-        };
+        let categories = category.map(|slug| category_store::subtree_of_slug(conn, slug.trim())).transpose()?;
         let rows = db::views::popular(conn, since, db::now(), categories.as_deref(), i64::from(limit))?;
         let window_views: Vec<i64> = rows.iter().map(|r| r.window_views).collect();
         let articles: Vec<_> = rows.into_iter().map(|r| r.article).collect();

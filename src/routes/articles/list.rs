@@ -223,13 +223,7 @@ pub async fn list(
     let featured = filters.featured;
 
     let (data, total, next_cursor) = db::run(&state.pool, move |conn| {
-        let categories = match category {
-            Some(slug) => Some(match category_store::find_by_slug(conn, &slug)? {
-                Some(c) => category_store::with_descendants(conn, c.id)?,
-                None => Vec::new(),
-            }),
-            None => None,
-        };
+        let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
         let ranks = search.as_ref().map(|query| db::search::matches(conn, &query.fts())).transpose()?;
         let filter = ListFilter {
             status,
