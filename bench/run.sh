@@ -76,45 +76,4 @@ run search_uncached search "$base" "$token"
 
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 db_bytes=$(du -cb "$db"* | tail -1 | cut -f1)
-python3 - "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" <<'PY' | tee bench/results/latest.md
-import platform, os, subprocess, sys
-path, ready_ms, rss_kb, db_bytes, articles, duration, conns = sys.argv[1:]
-rows = {}
-for line in open(path):
-    name, _, *pairs = line.split()
-    rows[name] = {k: float(v) for k, v in (p.split("=") for p in pairs)}
-base = rows["healthz"]["rps"]
-targets = {
-    "article_by_slug": ("ratio", 0.6), "list_page_1": ("ratio", 0.4), "post_view": ("ratio", 0.7),
-    "search": ("p95", 10.0), "search_uncached": ("p95", 10.0),
-}
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"Machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; "
-      f"{int(articles):,} articles; wrk -t1 -c{conns} -d{duration}s per scenario.\n")
-print("| scenario | req/s | ratio to /healthz | p50 ms | p95 ms | p99 ms | non-2xx | RSS after, MB | target |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-for name, r in rows.items():
-    ratio = r["rps"] / base
-    target = ""
-    if name in targets:
-        kind, value = targets[name]
-        ok = ratio >= value if kind == "ratio" else r["p95"] < value
-        target = f"{'met' if ok else 'MISSED'} ({'≥ ' + str(value) + '×' if kind == 'ratio' else 'p95 < ' + str(value) + ' ms'})"
-    if name == "cursor_depth_50k":
-        factor = r["p50"] / rows["cursor_page_1"]["p50"]
-        target = f"{'met' if factor <= 1.2 else 'MISSED'} (p50 {factor:.2f}× page 1; target ≤ 1.2×)"
-    print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {int(r['non2xx'])} | {r['rss_mb']:.0f} | {target} |")
-ready, rss = int(ready_ms), int(rss_kb) / 1024
-print()
-print(f"| measure | value | target |\n|---|---:|---|")
-print(f"| start to ready | {ready} ms | {'met' if ready < 1000 else 'MISSED'} (< 1 s) |")
-print(f"| peak RSS under load | {rss:.1f} MB | {'met' if rss < 100 else 'MISSED'} (< 100 MB) |")
-print(f"| database size | {int(db_bytes) / 1e6:,.0f} MB | |")
-slow = [f"{n} ({int(r['errors'])})" for n, r in rows.items() if r["errors"]]
-if slow:
-    print(f"\nRequests slower than wrk's 2 s timeout (counted as errors, not in the latencies): {', '.join(slow)}")
-bad = [n for n, r in rows.items() if r["non2xx"]]
-if bad:
-    print(f"\nnon-2xx answers in: {', '.join(bad)}: these numbers are not valid")
-    sys.exit(1)
-PY
+python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" | tee bench/results/latest.md

@@ -10,8 +10,9 @@
 //! scheduled article coming due, a new UTC day for most-read windows) bumps the
 //! generation too, from the view flusher's tick (every `BANTIN_VIEW_FLUSH_MS`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -22,6 +23,8 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use moka::sync::Cache;
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::Notify;
 
 use super::body_bytes;
 use crate::AppState;
@@ -83,6 +86,34 @@ pub struct ResponseCache {
     articles: Cache<String, Arc<Entry>>,
     lists: Cache<String, Arc<Entry>>,
     generation: Arc<ContentGeneration>,
+    /// Answers being computed, so concurrent readers of a missing entry wait for the
+    /// first instead of all hitting the database (after a write or flush outdates a
+    /// hot list, or at start).
+    in_flight: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+/// Whether this reader computes a missing answer or waits for the one computing it.
+enum Turn<'a> {
+    Lead(Flight<'a>),
+    Wait(OwnedNotified),
+}
+
+/// The right to compute an answer; others are woken when it ends (even by a panic).
+struct Flight<'a> {
+    cache: &'a ResponseCache,
+    key: String,
+    done: Arc<Notify>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        lock(&self.cache.in_flight).remove(&self.key);
+        self.done.notify_waiters();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ResponseCache {
@@ -97,7 +128,24 @@ impl ResponseCache {
                 .time_to_live(TIME_TO_LIVE)
                 .build()
         };
-        Self { articles: cache(MAX_ARTICLE_BYTES), lists: cache(MAX_LIST_BYTES), generation }
+        Self {
+            articles: cache(MAX_ARTICLE_BYTES),
+            lists: cache(MAX_LIST_BYTES),
+            generation,
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Joins the computation of `key`: the first reader leads; the others get a future
+    /// that resolves when it ends (created under the lock, so no wake-up is missed).
+    fn join(&self, key: &str) -> Turn<'_> {
+        let mut flights = lock(&self.in_flight);
+        if let Some(done) = flights.get(key) {
+            return Turn::Wait(done.clone().notified_owned());
+        }
+        let done = Arc::new(Notify::new());
+        flights.insert(key.to_owned(), done.clone());
+        Turn::Lead(Flight { cache: self, key: key.to_owned(), done })
     }
 
     fn of(&self, single_article: bool) -> &Cache<String, Arc<Entry>> {
@@ -147,13 +195,27 @@ pub async fn response_cache(
     let key = req.uri().to_string();
     let single_article = is_single_article(req.path());
     let fresh_for = if single_article { ARTICLE_FRESH_FOR } else { FRESH_FOR };
-    if let Some(entry) = state.responses.get(single_article, &key) {
+    let serve = |req: ServiceRequest, entry: &Entry| {
         let mut response = HttpResponse::build(StatusCode::OK);
         for (name, value) in &entry.headers {
             response.insert_header((name.clone(), value.clone()));
         }
-        return Ok(ServiceResponse::new(req.into_parts().0, response.body(entry.body.clone())));
+        ServiceResponse::new(req.into_parts().0, response.body(entry.body.clone()))
+    };
+    if let Some(entry) = state.responses.get(single_article, &key) {
+        return Ok(serve(req, &entry));
     }
+    let _flight = match state.responses.join(&key) {
+        Turn::Lead(flight) => Some(flight),
+        Turn::Wait(done) => {
+            done.await;
+            if let Some(entry) = state.responses.get(single_article, &key) {
+                return Ok(serve(req, &entry));
+            }
+            // The leader's answer was not cacheable (or is already outdated): compute.
+            None
+        }
+    };
     let generation = state.content.current();
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {

@@ -356,3 +356,19 @@ async fn anonymous_reads_see_every_write_at_once_despite_the_response_cache() {
     app.get(&path).await.assert_problem(404, "not_found");
     assert_eq!(app.get("/api/v1/articles").await.body["meta"]["total"], 1);
 }
+
+#[actix_web::test]
+async fn concurrent_readers_of_an_uncached_list_all_get_the_answer() {
+    let app = TestApp::spawn().await;
+    for i in 0..12 {
+        app.publish(&format!("Tin {i}"), "2020-01-01T00:00:00Z", json!({})).await;
+    }
+    for round in 0..3 {
+        // Each round starts from an outdated cache: a write bumps the generation.
+        app.create_tag(&format!("Vòng {round}")).await;
+        let replies = join_all((0..24).map(|_| app.get("/api/v1/articles?per_page=5"))).await;
+        assert!(replies.iter().all(|r| r.status == 200), "round {round}");
+        assert!(replies.iter().all(|r| r.raw == replies[0].raw), "round {round}: one answer for all");
+        assert_eq!(replies[0].body["meta"]["total"], 12);
+    }
+}
