@@ -24,6 +24,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "BANTIN_DATABASE", default_value = DEFAULT_DATABASE)]
     pub database: PathBuf,
 
+    /// Search index directory (derived data, rebuilt when missing); default: the
+    /// database path with `.search` appended.
+    #[arg(long, global = true, env = "BANTIN_SEARCH_DIR")]
+    pub search_dir: Option<PathBuf>,
+
     /// What to do; `serve` when absent.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -45,6 +50,20 @@ pub enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Rebuild the search index from the database (the server must be stopped; a
+    /// running server rebuilds a deleted index by itself).
+    Reindex,
+}
+
+impl Cli {
+    /// The search index directory: `--search-dir`, else `<database>.search`.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir.clone().unwrap_or_else(|| {
+            let mut dir = self.database.clone().into_os_string();
+            dir.push(".search");
+            PathBuf::from(dir)
+        })
+    }
 }
 
 /// `bantin token ...`
@@ -114,6 +133,19 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "BANTIN_WORKERS")]
     pub workers: Option<usize>,
+    /// Searches that may score at once (default: one per core); a search that waits
+    /// more than 1 s for a slot answers 503.
+    #[arg(long, env = "BANTIN_SEARCH_SLOTS")]
+    pub search_slots: Option<usize>,
+}
+
+impl ServeArgs {
+    /// Search slots: the setting, else one per core.
+    pub fn search_slots(&self) -> usize {
+        self.search_slots
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+            .max(1)
+    }
 }
 
 impl Default for ServeArgs {
@@ -127,6 +159,7 @@ impl Default for ServeArgs {
             rate_limit: DEFAULT_RATE_LIMIT,
             trusted_proxies: Vec::new(),
             workers: None,
+            search_slots: None,
         }
     }
 }
@@ -151,5 +184,8 @@ mod tests {
         assert!(bare.command.is_none());
         assert_eq!(bare.serve.bind, "127.0.0.1:9000");
         assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "admin"]).is_err());
+        assert_eq!(bare.search_dir(), PathBuf::from("./bantin.db.search"));
+        let moved = Cli::try_parse_from(["bantin", "reindex", "--search-dir", "/srv/idx"]).expect("parse");
+        assert_eq!(moved.search_dir(), PathBuf::from("/srv/idx"));
     }
 }

@@ -67,6 +67,15 @@ pub enum ApiError {
     /// 500: anything else. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 503: temporarily unable to answer (search busy or still building); retry
+    /// after `retry_after` seconds. Nothing was changed.
+    #[error("{detail}")]
+    Unavailable {
+        /// What is unavailable and why.
+        detail: String,
+        /// Seconds to wait before trying again.
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -100,6 +109,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "internal",
+            Self::Unavailable { .. } => "unavailable",
         }
     }
 
@@ -144,7 +154,8 @@ pub struct Problem {
     pub detail: String,
     /// A stable machine code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `method_not_allowed`, `conflict`, `precondition_failed`, `payload_too_large`,
-    /// `unsupported_media_type`, `validation_failed`, `rate_limited`, `internal`.
+    /// `unsupported_media_type`, `validation_failed`, `rate_limited`, `internal`,
+    /// `unavailable`.
     pub code: String,
     /// This occurrence: `urn:bantin:request:{X-Request-Id}`, for support requests
     /// and log searches. Added to every problem answer.
@@ -171,6 +182,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -188,7 +200,7 @@ impl ResponseError for ApiError {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            Self::RateLimited(seconds) => {
+            Self::RateLimited(seconds) | Self::Unavailable { retry_after: seconds, .. } => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
@@ -244,6 +256,7 @@ mod tests {
             (ApiError::invalid("title", "must not be empty"), 422, "validation_failed"),
             (ApiError::RateLimited(3), 429, "rate_limited"),
             (ApiError::internal("disk on fire"), 500, "internal"),
+            (ApiError::Unavailable { detail: "x".into(), retry_after: 1 }, 503, "unavailable"),
         ];
         for (error, status, code) in cases {
             let (got_status, body) = rendered(error).await;

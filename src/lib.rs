@@ -54,11 +54,14 @@ pub struct AppState {
     pub content: Arc<http::response_cache::ContentGeneration>,
     /// Anonymous reads kept in memory.
     pub responses: Arc<http::response_cache::ResponseCache>,
+    /// The article search index.
+    pub search: Arc<search::Search>,
 }
 
 impl AppState {
-    /// State over `pool` with the server settings `args`.
-    pub fn new(pool: db::DbPool, args: &config::ServeArgs) -> Result<Self, String> {
+    /// State over `pool` with the server settings `args` and the search index in
+    /// `search_dir` (the indexer that fills it is started apart: [`search::indexer::Indexer`]).
+    pub fn new(pool: db::DbPool, args: &config::ServeArgs, search_dir: &std::path::Path) -> Result<Self, String> {
         let content = Arc::new(http::response_cache::ContentGeneration::default());
         let views = views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs), content.clone());
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -75,6 +78,7 @@ impl AppState {
             metrics: Arc::new(http::metrics::Metrics::new().map_err(|e| format!("metrics: {e}"))?),
             responses: Arc::new(http::response_cache::ResponseCache::new(content.clone())),
             content,
+            search: search::Search::open(search_dir, args.search_slots())?,
         })
     }
 }
@@ -85,6 +89,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
             .service(articles::list::list)
+            .service(articles::search::suggest)
             .service(views::popular)
             .service(views::record)
             .service(views::show)

@@ -6,6 +6,7 @@ use actix_web::HttpServer;
 use bantin::config::{Cli, Command, ServeArgs, TokenCommand};
 use std::time::Duration;
 
+use bantin::search::indexer::Indexer;
 use bantin::views::Flusher;
 use bantin::{db, AppState};
 use clap::Parser;
@@ -20,9 +21,11 @@ fn pool_size() -> u32 {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    let search_dir = cli.search_dir();
     let result = match cli.command {
-        None => serve(&cli.database, cli.serve),
-        Some(Command::Serve(args)) => serve(&cli.database, args),
+        None => serve(&cli.database, &search_dir, cli.serve),
+        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, args),
+        Some(Command::Reindex) => reindex(&cli.database, &search_dir),
         Some(Command::Migrate) => migrate(&cli.database),
         Some(Command::Token(command)) => token(&cli.database, command),
         Some(Command::Openapi) => {
@@ -94,8 +97,39 @@ fn first_token(pool: &db::DbPool) -> Result<(), String> {
     Ok(())
 }
 
+/// Rebuilds the search index from the database, in this process.
+fn reindex(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(), String> {
+    use bantin::search::{indexer, Search};
+    let pool = db::open(database, 2)?;
+    let search = Search::open(search_dir, 1)?;
+    let mut writer = indexer::writer(&search).map_err(|why| {
+        format!(
+            "{why}\nA running bantin server holds this index: stop it first, or delete {} and \
+             restart the server, which rebuilds it while serving.",
+            search_dir.display()
+        )
+    })?;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let mut shown = 0;
+    let progress = indexer::rebuild(&search, &mut writer, &pool, &stop, |done, total| {
+        if done >= shown + 10_000 || done == total {
+            shown = done;
+            eprintln!("indexed {done} of {total} articles");
+        }
+    })?;
+    writer.wait_merging_threads().map_err(|e| format!("cannot finish merging the index: {e}"))?;
+    let seq = progress.map_or(0, |p| p.seq);
+    eprintln!(
+        "rebuilt {} in {:.1} s (changes applied up to #{seq})",
+        search_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 #[actix_web::main]
-async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String> {
+async fn serve(database: &std::path::Path, search_dir: &std::path::Path, args: ServeArgs) -> Result<(), String> {
     let pool = db::open(database, pool_size())?;
     first_token(&pool)?;
     if args.demo {
@@ -106,7 +140,8 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
             Err(e) => return Err(format!("--demo failed: {e}")),
         }
     }
-    let state = AppState::new(pool.clone(), &args)?;
+    let state = AppState::new(pool.clone(), &args, search_dir)?;
+    let indexer = Indexer::start(state.search.clone(), pool.clone(), state.content.clone())?;
     let flusher = Flusher::start(state.views.clone(), pool, Duration::from_millis(args.view_flush_ms.max(1)));
     let app_state = state.clone();
     let mut server = HttpServer::new(move || bantin::app(app_state.clone()));
@@ -122,5 +157,6 @@ async fn serve(database: &std::path::Path, args: ServeArgs) -> Result<(), String
     // buffered views are written before the process exits.
     let served = server.run().await.map_err(|e| e.to_string());
     flusher.stop();
+    indexer.stop();
     served
 }

@@ -61,6 +61,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_changes (seq) {
+        seq -> BigInt,
+        article_id -> Integer,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Integer,
         slug -> Text,
@@ -84,5 +92,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     categories,
+    search_changes,
     tags,
 );

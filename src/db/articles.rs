@@ -102,7 +102,7 @@ pub fn insert(conn: &mut SqliteConnection, fields: &ArticleFields, tag_ids: &[i3
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, row.id, tag_ids)?;
-    super::search::index(conn, &row)?;
+    super::search::record_change(conn, row.id)?;
     Ok(row)
 }
 
@@ -118,7 +118,7 @@ pub fn update(
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, id, tag_ids)?;
-    super::search::index(conn, &row)?;
+    super::search::record_change(conn, row.id)?;
     Ok(row)
 }
 
@@ -133,7 +133,7 @@ fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResul
 
 /// Deletes article `id` (its tag links and view history go with it).
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
-    super::search::unindex(conn, id)?;
+    super::search::record_change(conn, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 

@@ -62,11 +62,6 @@ pub fn open(path: &Path, size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     let mut conn = pool.get().map_err(|e| format!("cannot open database {url}: {e}"))?;
     migrate(&mut conn)?;
-    let indexed =
-        conn.immediate_transaction(search::index_missing).map_err(|e| format!("cannot build the search index: {e}"))?;
-    if indexed > 0 {
-        log::info!("indexed {indexed} article(s) for search");
-    }
     Ok(pool)
 }
 

@@ -1,65 +1,115 @@
-//! The full-text index `articles_fts`: folded title, summary and body text per article.
+//! What the search index follows: the ordered change table `search_changes`, and the
+//! articles (with their tag ids) that the indexer turns into documents.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Integer, Text};
+use diesel::sql_types::BigInt;
 
 use super::articles::ArticleRow;
-use crate::{html, text};
+use crate::schema::{article_tags, articles, search_changes};
 
-/// Column weights for bm25: title over summary over body.
-const BM25: &str = "bm25(articles_fts, 10.0, 4.0, 1.0)";
-
-/// (Re)indexes `row`.
-pub fn index(conn: &mut SqliteConnection, row: &ArticleRow) -> QueryResult<()> {
-    unindex(conn, row.id)?;
-    diesel::sql_query("INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)")
-        .bind::<Integer, _>(row.id)
-        .bind::<Text, _>(text::fold(&row.title))
-        .bind::<Text, _>(text::fold(row.summary.as_deref().unwrap_or("")))
-        .bind::<Text, _>(text::fold(&html::plain_text(&row.body)))
+/// Records that article `id` changed; call inside the transaction of the change.
+pub fn record_change(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+    diesel::insert_into(search_changes::table)
+        .values((search_changes::article_id.eq(id), search_changes::changed_at.eq(super::now())))
         .execute(conn)?;
     Ok(())
 }
 
-/// Removes article `id` from the index.
-pub fn unindex(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
-    diesel::sql_query("DELETE FROM articles_fts WHERE rowid = ?").bind::<Integer, _>(id).execute(conn)?;
-    Ok(())
+/// Changes after `seq`, oldest first, at most `limit`: (seq, article id).
+pub fn changes_after(conn: &mut SqliteConnection, seq: i64, limit: i64) -> QueryResult<Vec<(i64, i32)>> {
+    search_changes::table
+        .filter(search_changes::seq.gt(seq))
+        .order(search_changes::seq)
+        .limit(limit)
+        .select((search_changes::seq, search_changes::article_id))
+        .load(conn)
 }
 
 #[derive(QueryableByName)]
-struct Hit {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-    #[diesel(sql_type = Double)]
-    rank: f64,
+struct Seq {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
 }
 
-/// Every article matching the FTS5 expression `fts`, with its bm25 rank (lower is
-/// more relevant).
-pub fn matches(conn: &mut SqliteConnection, fts: &str) -> QueryResult<Vec<(i32, f64)>> {
-    let hits: Vec<Hit> =
-        diesel::sql_query(format!("SELECT rowid AS id, {BM25} AS rank FROM articles_fts WHERE articles_fts MATCH ?"))
-            .bind::<Text, _>(fts)
-            .load(conn)?;
-    Ok(hits.into_iter().map(|h| (h.id, h.rank)).collect())
+/// The sequence number of the newest change ever recorded (0 for none), pruned or not.
+pub fn last_seq(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    let row: Option<Seq> = diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'")
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map_or(0, |r| r.seq))
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-}
-
-/// Indexes articles the index lacks (after the migration that adds it); returns how
-/// many.
-pub fn index_missing(conn: &mut SqliteConnection) -> QueryResult<usize> {
-    let missing: Vec<Id> =
-        diesel::sql_query("SELECT id FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts)").load(conn)?;
-    for Id { id } in &missing {
-        if let Some(row) = super::articles::find(conn, *id)? {
-            index(conn, &row)?;
-        }
+/// Whether a follower that applied every change up to `seq` can catch up from the
+/// table: false when changes after it were already pruned.
+pub fn can_follow_from(conn: &mut SqliteConnection, seq: i64) -> QueryResult<bool> {
+    let last = last_seq(conn)?;
+    if last <= seq {
+        return Ok(true);
     }
-    Ok(missing.len())
+    let first: Option<i64> = search_changes::table.select(diesel::dsl::min(search_changes::seq)).first(conn)?;
+    Ok(first.is_some_and(|first| first <= seq + 1))
+}
+
+/// Deletes changes recorded before `before`; returns how many.
+pub fn prune(conn: &mut SqliteConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(search_changes::table.filter(search_changes::changed_at.lt(before))).execute(conn)
+}
+
+/// Rows and tag ids of the articles with `ids` (missing ones were deleted).
+pub fn documents(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+    let rows: Vec<ArticleRow> =
+        articles::table.filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
+    with_tags(conn, rows)
+}
+
+/// Up to `limit` articles with ids above `after`, in id order, with their tag ids.
+pub fn documents_after(
+    conn: &mut SqliteConnection,
+    after: i32,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::id.gt(after))
+        .order(articles::id)
+        .limit(limit)
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    with_tags(conn, rows)
+}
+
+fn with_tags(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let links: Vec<(i32, i32)> = article_tags::table
+        .filter(article_tags::article_id.eq_any(&ids))
+        .select((article_tags::article_id, article_tags::tag_id))
+        .load(conn)?;
+    let mut tags: HashMap<i32, Vec<i32>> = HashMap::new();
+    for (article, tag) in links {
+        tags.entry(article).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let ids = tags.remove(&row.id).unwrap_or_default();
+            (row, ids)
+        })
+        .collect())
+}
+
+/// Published articles whose time came in `(since, until]`: public from now on.
+pub fn came_due(conn: &mut SqliteConnection, since: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<i32>> {
+    articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.gt(since))
+        .filter(articles::published_at.le(until))
+        .select(articles::id)
+        .load(conn)
+}
+
+/// How many articles there are.
+pub fn article_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    articles::table.count().get_result(conn)
 }

@@ -102,6 +102,11 @@ pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TagRow>>
     tags::table.find(id).select(TagRow::as_select()).first(conn).optional()
 }
 
+/// Ids of the tags with these slugs (unknown slugs are skipped).
+pub fn ids_of_slugs(conn: &mut SqliteConnection, slugs: &[String]) -> QueryResult<Vec<i32>> {
+    tags::table.filter(tags::slug.eq_any(slugs)).select(tags::id).load(conn)
+}
+
 /// The tag with `slug`.
 pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<TagRow>> {
     tags::table.filter(tags::slug.eq(slug)).select(TagRow::as_select()).first(conn).optional()

@@ -127,6 +127,10 @@ pub struct PageMeta {
     /// Pages in all (0 when nothing matches).
     #[schema(example = 3)]
     pub total_pages: i64,
+    /// Searches (`q`) only: `true` when counting stopped at 10,000 (`total` is then
+    /// 10,000 and more match); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_capped: Option<bool>,
 }
 
 /// `meta` of an unpaginated list: how many items it holds.
@@ -161,6 +165,17 @@ fn page_url(req: &HttpRequest, page: i64) -> String {
 
 /// A 200 answer with a page of `data`, `meta`, `X-Total-Count` and `Link`.
 pub fn paged<T: Serialize + ToSchema>(req: &HttpRequest, paging: Paging, total: i64, data: Vec<T>) -> HttpResponse {
+    paged_with(req, paging, total, None, data)
+}
+
+/// [`paged`] with `meta.total_capped` (searches).
+pub fn paged_with<T: Serialize + ToSchema>(
+    req: &HttpRequest,
+    paging: Paging,
+    total: i64,
+    total_capped: Option<bool>,
+    data: Vec<T>,
+) -> HttpResponse {
     let per_page = i64::from(paging.per_page);
     let total_pages = (total + per_page - 1) / per_page;
     let page = i64::from(paging.page);
@@ -176,5 +191,8 @@ pub fn paged<T: Serialize + ToSchema>(req: &HttpRequest, paging: Paging, total: 
     HttpResponse::Ok()
         .insert_header(("X-Total-Count", total.to_string()))
         .insert_header((header::LINK, links.join(", ")))
-        .json(Paged { data, meta: PageMeta { page: paging.page, per_page: paging.per_page, total, total_pages } })
+        .json(Paged {
+            data,
+            meta: PageMeta { page: paging.page, per_page: paging.per_page, total, total_pages, total_capped },
+        })
 }

@@ -23,11 +23,26 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok".to_owned() })
 }
 
-/// Readiness: the database answers.
+/// A readiness answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ok`: the database answers, so every endpoint can.
+    #[schema(example = "ok")]
+    pub status: String,
+    /// The search index: `ready`, `building the index: N of M articles` (searches
+    /// answer 503 meanwhile; everything else is served), or `failed: <why>`.
+    #[schema(example = "ready")]
+    pub search: String,
+}
+
+/// Readiness: the database answers; says whether search is ready too.
+///
+/// 200 while the search index is being built (the server serves everything but
+/// search); `search` says why search is not ready.
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "The database answers", body = Health),
+        (status = 200, description = "The database answers", body = Readiness),
         (status = 500, description = "The database does not answer"),
     )
 )]
@@ -38,7 +53,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok".to_owned() }))
+    let search = state.search.readiness().to_string();
+    Ok(HttpResponse::Ok().json(Readiness { status: "ok".to_owned(), search }))
 }
 
 /// The OpenAPI document, serialized once at start.

@@ -10,9 +10,12 @@ pub struct TestApp {
     pub server: actix_test::TestServer,
     pub pool: db::DbPool,
     pub views: std::sync::Arc<bantin::views::ViewBuffer>,
+    pub search: std::sync::Arc<bantin::search::Search>,
+    indexer: bantin::search::indexer::Indexer,
     pub write_token: String,
     pub read_token: String,
-    _dir: tempfile::TempDir,
+    settings: bantin::config::ServeArgs,
+    dir: tempfile::TempDir,
 }
 
 /// What came back.
@@ -62,10 +65,60 @@ impl TestApp {
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
         drop(conn);
-        let state = AppState::new(pool.clone(), &settings).expect("state");
-        let views = state.views.clone();
+        Self::start(dir, pool, settings, write_token, read_token)
+    }
+
+    fn start(
+        dir: tempfile::TempDir,
+        pool: db::DbPool,
+        settings: bantin::config::ServeArgs,
+        write_token: String,
+        read_token: String,
+    ) -> Self {
+        let state = AppState::new(pool.clone(), &settings, &Self::search_dir(&dir)).expect("state");
+        let indexer =
+            bantin::search::indexer::Indexer::start(state.search.clone(), pool.clone(), state.content.clone())
+                .expect("indexer");
+        let (views, search) = (state.views.clone(), state.search.clone());
         let server = actix_test::start(move || bantin::app(state.clone()));
-        Self { server, pool, views, write_token, read_token, _dir: dir }
+        Self { server, pool, views, search, indexer, write_token, read_token, settings, dir }
+    }
+
+    fn search_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        dir.path().join("test.db.search")
+    }
+
+    /// The search index directory.
+    pub fn search_path(&self) -> std::path::PathBuf {
+        Self::search_dir(&self.dir)
+    }
+
+    /// Stops the server and its indexer, runs `between`, and starts them again on the
+    /// same database and index directory.
+    pub async fn restart(self, between: impl FnOnce(&std::path::Path)) -> Self {
+        let TestApp { server, pool, indexer, write_token, read_token, settings, dir, .. } = self;
+        server.stop().await;
+        indexer.stop();
+        between(dir.path());
+        Self::start(dir, pool, settings, write_token, read_token)
+    }
+
+    /// Waits (5 s at most) until the search index has applied every change so far.
+    pub async fn wait_indexed(&self) {
+        let target = {
+            let mut conn = self.pool.get().expect("connection");
+            db::search::last_seq(&mut conn).expect("last change")
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.search.applied() < target || self.search.readiness() != bantin::search::Readiness::Ready {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the index applied {} of {target} changes ({})",
+                self.search.applied(),
+                self.search.readiness()
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Sends `body` (raw bytes with `content_type`) as `who`.

@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod http;
 mod search;
+mod search_index;
 mod shutdown;
 mod spec;
 mod tags;

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bantin");
+pub const BIN: &str = env!("CARGO_BIN_EXE_bantin");
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
 }
 
@@ -28,7 +28,7 @@ fn start(database: &Path, port: u16) -> Child {
         .expect("start bantin")
 }
 
-async fn wait_ready(client: &awc::Client, base: &str) {
+pub async fn wait_ready(client: &awc::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Ok(response) = client.get(format!("{base}/readyz")).send().await {

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
 use diesel::SqliteConnection;
@@ -10,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{items, visible, ArticleItem, Highlight};
+use super::{items, visible, ArticleItem};
 use crate::auth::Access;
 use crate::cursor::{self, ValueKind};
 use crate::db::articles::{self as store, ArticleRow, ListFilter, SortField, SortValue, StatusFilter};
 use crate::db::categories as category_store;
 use crate::error::ApiError;
-use crate::routes::{paged, url_with, CountMeta, PageMeta, PageParams, Paging};
-use crate::{db, html, search, AppState};
+use crate::routes::{paged_with, url_with, CountMeta, PageMeta, PageParams, Paging};
+use crate::{db, search, AppState};
 
 /// Filters, sort and cursor of the article list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,8 +27,9 @@ pub struct ArticleFilters {
     pub cursor: Option<String>,
     /// Full-text search over title, summary and body: case- and diacritic-insensitive
     /// both ways ("thi dua" finds "thi đua"), every word required, the last also as a
-    /// prefix. Results are ordered by relevance unless `sort` is given, and carry
-    /// `highlight`. At most 200 characters.
+    /// prefix. Results are ordered by relevance (ties: newer first) unless `sort` is
+    /// given, and carry `highlight`. In page mode, `page` × `per_page` ≤ 10,000 and
+    /// `meta.total` stops counting at 10,000 (`meta.total_capped`). At most 200 characters.
     #[param(max_length = 200, example = "thi dua")]
     pub q: Option<String>,
     /// Category slug; includes its descendant categories.
@@ -179,7 +179,9 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
         (status = 200, description = "Articles without bodies. Page mode: `meta` = `{page, per_page, total, total_pages}` with `X-Total-Count` and `Link` (first, prev, next, last). Cursor mode: `meta` = `{per_page, next_cursor}` with `Link` rel=\"next\".", body = ArticleList,
             headers(("X-Total-Count" = i64, description = "Items matching (page mode)"),
                     ("Link" = String, description = "Navigation links (RFC 8288)"))),
-        (status = 400, description = "A malformed parameter, `page` with `cursor`, or a cursor that is not for this sort"),
+        (status = 400, description = "A malformed parameter, `page` with `cursor`, a cursor that is not for this sort, or a search page beyond result 10,000 (`page` × `per_page` > 10,000 with `q`: use cursor mode)"),
+        (status = 503, description = "With `q` only: every search slot stayed busy for 1 s, or the search index is still being built; retry after `Retry-After` seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[get("/articles")]
@@ -195,13 +197,14 @@ pub async fn list(
         return Err(ApiError::BadRequest("give either page or cursor, not both".to_owned()));
     }
     let paging = page.paging()?;
-    let search = filters.q.as_deref().map(search::Query::parse).transpose()?;
+    let query = filters.q.as_deref().map(search::Query::parse).transpose()?;
     // With `q` and no `sort`, relevance; its cursors are tied to the query.
-    let relevance = search.as_ref().filter(|_| filters.sort.is_none()).map(|query| {
-        let digest = hex::encode(&Sha256::digest(query.fts().as_bytes())[..6]);
+    let relevance = query.as_ref().filter(|_| filters.sort.is_none()).map(|query| {
+        let digest = hex::encode(&Sha256::digest(query.canonical().as_bytes())[..6]);
         format!("relevance:{digest}")
     });
-    let (field, descending, kind, name) = filters.sort.unwrap_or(ArticleSort::PublishedAtDesc).parts();
+    let sort = filters.sort.unwrap_or(ArticleSort::PublishedAtDesc);
+    let (field, descending, kind, name) = sort.parts();
     let sort_name = relevance.clone().unwrap_or_else(|| name.to_owned());
     let kind = if relevance.is_some() { ValueKind::Float } else { kind };
     let after = match filters.cursor.as_deref().map(str::trim) {
@@ -211,55 +214,75 @@ pub async fn list(
                 .ok_or_else(|| ApiError::BadRequest("the cursor is not valid for this list and sort".to_owned()))?,
         ),
     };
-    let status = status_filter(filters.status, access)?;
-    let published_after = non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?;
-    let published_before =
-        non_empty(&filters.published_before).map(|v| parse_time("published_before", v)).transpose()?;
-    let tags = non_empty(&filters.tag)
-        .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    let filter = ListFilter {
+        status: status_filter(filters.status, access)?,
+        now: db::now(),
+        categories: None,
+        tags: non_empty(&filters.tag)
+            .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+        author: non_empty(&filters.author).map(str::to_owned),
+        featured: filters.featured,
+        published_after: non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?,
+        published_before: non_empty(&filters.published_before)
+            .map(|v| parse_time("published_before", v))
+            .transpose()?,
+        ids: None,
+    };
     let category = non_empty(&filters.category).map(str::to_owned);
-    let author = non_empty(&filters.author).map(str::to_owned);
     let cursor_mode = filters.cursor.is_some();
-    let featured = filters.featured;
-
-    let (data, total, next_cursor) = db::run(&state.pool, move |conn| {
-        let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
-        let ranks = search.as_ref().map(|query| db::search::matches(conn, &query.fts())).transpose()?;
-        let filter = ListFilter {
-            status,
-            now: db::now(),
-            categories,
-            tags,
-            author,
-            featured,
-            published_after,
-            published_before,
-            ids: ranks.as_ref().map(|ranks| ranks.iter().map(|(id, _)| *id).collect()),
-        };
-        let page = match (&ranks, relevance.is_some()) {
-            (Some(ranks), true) => by_relevance(conn, &filter, ranks, paging, cursor_mode, after, &sort_name)?,
-            _ => by_sort(conn, &filter, (field, descending), paging, cursor_mode, after, &sort_name)?,
-        };
-        let (rows, total, next_cursor) = page;
-        let mut data = items(conn, &rows)?;
-        if let Some(query) = &search {
-            for (item, row) in data.iter_mut().zip(&rows) {
-                item.highlight = Some(highlight(row, query));
-            }
+    let sorted = Sorted { field, descending, name: sort_name, relevance: relevance.is_some() };
+    let page = match query {
+        Some(query) => super::search::page(&state, filter, category, query, sorted, paging, cursor_mode, after).await?,
+        None => {
+            db::run(&state.pool, move |conn| {
+                let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
+                let filter = ListFilter { categories, ..filter };
+                let (rows, total, next) = by_sort(
+                    conn,
+                    &filter,
+                    (sorted.field, sorted.descending),
+                    paging,
+                    cursor_mode,
+                    after,
+                    &sorted.name,
+                )?;
+                Ok(ListPage { data: items(conn, &rows)?, total: total.map(|t| (t, None)), next_cursor: next })
+            })
+            .await?
         }
-        Ok((data, total, next_cursor))
-    })
-    .await?;
+    };
+    Ok(answer(&req, paging, page))
+}
 
-    if let Some(total) = total {
-        return Ok(paged(&req, paging, total, data));
+/// The sort of a list: field and direction, the cursor's sort name, and whether it is
+/// by relevance.
+#[derive(Debug, Clone)]
+pub struct Sorted {
+    pub field: SortField,
+    pub descending: bool,
+    pub name: String,
+    pub relevance: bool,
+}
+
+/// One page of a list: items, the total (page mode; for searches with whether counting
+/// stopped at the cap) and the next cursor (cursor mode).
+pub struct ListPage {
+    pub data: Vec<ArticleItem>,
+    pub total: Option<(i64, Option<bool>)>,
+    pub next_cursor: Option<String>,
+}
+
+/// The answer for `page`: page mode with `meta` and `Link`s, or cursor mode.
+fn answer(req: &HttpRequest, paging: Paging, page: ListPage) -> HttpResponse {
+    let ListPage { data, total, next_cursor } = page;
+    if let Some((total, capped)) = total {
+        return paged_with(req, paging, total, capped, data);
     }
     let mut response = HttpResponse::Ok();
     if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", url_with(&req, "cursor", next))));
+        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", url_with(req, "cursor", next))));
     }
-    Ok(response
-        .json(ArticleList { data, meta: ListMeta::Cursor(CursorMeta { per_page: paging.per_page, next_cursor }) }))
+    response.json(ArticleList { data, meta: ListMeta::Cursor(CursorMeta { per_page: paging.per_page, next_cursor }) })
 }
 
 /// Related articles.
@@ -271,10 +294,10 @@ pub struct RelatedList {
 }
 
 /// A page of rows, the total (page mode) and the next cursor (cursor mode).
-type Page = (Vec<ArticleRow>, Option<i64>, Option<String>);
+pub type Page = (Vec<ArticleRow>, Option<i64>, Option<String>);
 
 /// A page in a SQL sort order, by offset or after a keyset position.
-fn by_sort(
+pub fn by_sort(
     conn: &mut SqliteConnection,
     filter: &ListFilter,
     sort: (SortField, bool),
@@ -294,55 +317,6 @@ fn by_sort(
     let next =
         rows.last().filter(|_| more).map(|last| cursor::encode(sort_name, &store::sort_value(last, sort.0), last.id));
     Ok((rows, None, next))
-}
-
-/// A page in relevance order: the matches that pass the other filters, by bm25 rank
-/// then id, by offset or after a (rank, id) position.
-fn by_relevance(
-    conn: &mut SqliteConnection,
-    filter: &ListFilter,
-    ranks: &[(i32, f64)],
-    paging: Paging,
-    cursor_mode: bool,
-    after: Option<(SortValue, i32)>,
-    sort_name: &str,
-) -> Result<Page, ApiError> {
-    let passing: HashSet<i32> = store::matching_ids(conn, filter)?.into_iter().collect();
-    let mut ranked: Vec<(f64, i32)> =
-        ranks.iter().filter(|(id, _)| passing.contains(id)).map(|(id, rank)| (*rank, *id)).collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let per_page = paging.per_page as usize;
-    let (chosen, total, next) = if cursor_mode {
-        let start = match after {
-            Some((SortValue::Float(rank), id)) => {
-                ranked.partition_point(|(r, i)| r.total_cmp(&rank).then(i.cmp(&id)).is_le())
-            }
-            _ => 0,
-        };
-        let chosen: Vec<(f64, i32)> = ranked.iter().skip(start).take(per_page).copied().collect();
-        let more = start + chosen.len() < ranked.len();
-        let next =
-            chosen.last().filter(|_| more).map(|(rank, id)| cursor::encode(sort_name, &SortValue::Float(*rank), *id));
-        (chosen, None, next)
-    } else {
-        let offset = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
-        let chosen = ranked.iter().skip(offset).take(per_page).copied().collect();
-        (chosen, Some(ranked.len() as i64), None)
-    };
-    let ids: Vec<i32> = chosen.iter().map(|(_, id)| *id).collect();
-    Ok((store::by_ids(conn, &ids)?, total, next))
-}
-
-/// The highlight of a search hit: the title, and a snippet from the body, else the
-/// summary, else the start of the body.
-fn highlight(row: &ArticleRow, query: &search::Query) -> Highlight {
-    let body = html::plain_text(&row.body);
-    let summary = row.summary.as_deref().unwrap_or("");
-    let snippet = search::snippet(&body, query).or_else(|| search::snippet(summary, query)).unwrap_or_else(|| {
-        let start: Vec<&str> = body.split(' ').take(30).collect();
-        search::escape(&start.join(" "))
-    });
-    Highlight { title: search::highlight(&row.title, query), snippet }
 }
 
 /// Query of the related list.

@@ -1,6 +1,7 @@
 //! `/api/v1/articles`: the article resource.
 
 pub mod list;
+pub mod search;
 pub mod write;
 
 use std::collections::HashMap;

@@ -1,8 +1,8 @@
-//! Search text handling: turning user input into a safe FTS5 query, and marking
-//! matches in the original (accented) text.
+//! Search input and output as text: parsing `q` into folded terms, and marking
+//! matches in the original (accented) text of a hit.
 
+use super::analysis::{self, Words};
 use crate::error::ApiError;
-use crate::text::fold_char;
 
 /// Longest `q`, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -22,25 +22,16 @@ impl Query {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::BadRequest(format!("q must be at most {MAX_QUERY_CHARS} characters")));
         }
-        let folded: String = q.chars().filter_map(fold_char).collect();
-        let terms: Vec<String> =
-            folded.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+        let terms = analysis::terms(q);
         if terms.is_empty() {
             return Err(ApiError::BadRequest("q must contain at least one letter or digit".to_owned()));
         }
         Ok(Self { terms })
     }
 
-    /// The FTS5 MATCH expression: every term quoted (so no input is ever read as
-    /// syntax), all required, the last also as a prefix.
-    pub fn fts(&self) -> String {
-        let last = self.terms.len() - 1;
-        self.terms
-            .iter()
-            .enumerate()
-            .map(|(i, term)| if i == last { format!("\"{term}\"*") } else { format!("\"{term}\"") })
-            .collect::<Vec<_>>()
-            .join(" ")
+    /// The terms as one canonical string (a relevance cursor is tied to it).
+    pub fn canonical(&self) -> String {
+        self.terms.join(" ")
     }
 
     /// Whether a folded word of the text matches a term.
@@ -57,29 +48,15 @@ struct Word {
     hit: bool,
 }
 
-/// Splits `text` into words as the index does (runs of letters and digits after
-/// folding), keeping each word's range in the original text.
+/// The words of `text` (as the index splits them) with their ranges in the original.
 fn words(text: &str, query: &Query) -> Vec<Word> {
-    let mut words = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    let finish = |current: &mut Option<(usize, String)>, end: usize, words: &mut Vec<Word>| {
-        if let Some((start, folded)) = current.take() {
-            words.push(Word { start, end, hit: query.matches(&folded) });
-        }
-    };
-    for (at, c) in text.char_indices() {
-        match fold_char(c) {
-            // A combining mark belongs to the word it follows.
-            None => {}
-            Some(f) if f.is_alphanumeric() => match &mut current {
-                Some((_, folded)) => folded.push(f),
-                None => current = Some((at, f.to_string())),
-            },
-            Some(_) => finish(&mut current, at, &mut words),
-        }
+    let mut words = Words::new(text);
+    let mut folded = String::new();
+    let mut out = Vec::new();
+    while let Some((start, end)) = words.next_into(&mut folded) {
+        out.push(Word { start, end, hit: query.matches(&folded) });
     }
-    finish(&mut current, text.len(), &mut words);
-    words
+    out
 }
 
 /// Escapes text for HTML.
@@ -150,19 +127,20 @@ mod tests {
     }
 
     #[test]
-    fn hostile_input_becomes_quoted_terms() {
+    fn hostile_input_becomes_plain_terms() {
         let cases = [
-            ("thi đua", "\"thi\" \"dua\"*"),
-            ("Hà-Nội", "\"ha\" \"noi\"*"),
-            ("c++", "\"c\"*"),
-            ("foo:bar", "\"foo\" \"bar\"*"),
-            ("\"phong trào", "\"phong\" \"trao\"*"),
-            ("AND", "\"and\"*"),
-            ("NEAR(a b)", "\"near\" \"a\" \"b\"*"),
-            ("Đường", "\"duong\"*"),
+            ("thi đua", "thi dua"),
+            ("Hà-Nội", "ha noi"),
+            ("c++", "c"),
+            ("foo:bar", "foo bar"),
+            ("\"phong trào", "phong trao"),
+            ("AND", "and"),
+            ("NEAR(a b)", "near a b"),
+            ("Đường", "duong"),
+            ("title:ha*", "title ha"),
         ];
         for (input, expected) in cases {
-            assert_eq!(q(input).fts(), expected, "{input}");
+            assert_eq!(q(input).canonical(), expected, "{input}");
         }
         for bad in ["", "   ", "\"", "+-*/()", "……"] {
             assert_eq!(Query::parse(bad).expect_err(bad).problem().status, 400, "{bad:?}");

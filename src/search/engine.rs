@@ -1,0 +1,372 @@
+//! Queries against the index: one Tantivy query per search (terms and every filter),
+//! top-k by relevance with block-max pruning or by a fast field, and a capped count.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::ops::Bound;
+
+use chrono::NaiveDateTime;
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
+
+use super::analysis::prefix_term;
+use super::schema::Fields;
+use crate::db::articles::StatusFilter;
+
+/// Counting stops here: beyond, `total` is this and marked capped.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// What narrows a search, resolved to ids (no database work happens while scoring).
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub status: StatusFilter,
+    /// A category and its descendants; `Some(empty)` matches nothing.
+    pub categories: Option<Vec<i32>>,
+    /// Any of these tags; `Some(empty)` matches nothing.
+    pub tags: Option<Vec<i32>>,
+    pub author: Option<String>,
+    pub featured: Option<bool>,
+    /// Inclusive.
+    pub published_after: Option<NaiveDateTime>,
+    /// Exclusive.
+    pub published_before: Option<NaiveDateTime>,
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// BM25, then the newer id first.
+    Relevance,
+    /// A time field (then id), in either direction.
+    PublishedAt {
+        descending: bool,
+    },
+    UpdatedAt {
+        descending: bool,
+    },
+    /// Every match, unordered (for sorts the index does not hold).
+    All,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    /// Skip `offset` hits, take `limit`.
+    Offset { offset: usize, limit: usize },
+    /// Take `limit` hits after the one at `after` (score or time, and id) in the order.
+    After { after: Option<(f64, i64, i32)>, limit: usize },
+}
+
+/// A matching article: id, score (relevance) and the order's time value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: i32,
+    pub score: Score,
+    /// The sort field's value (seconds; `i64::MIN` for never), for time orders.
+    pub time: i64,
+    /// Where the document is, to read its stored fields.
+    pub address: DocAddress,
+}
+
+/// The answer of the engine.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// Matches counted, up to [`COUNT_CAP`], and whether the count stopped there.
+    pub total: Option<(u64, bool)>,
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+/// Any of `ids` as terms of `field`; `None` when the set is empty (matches nothing).
+fn any_of(field: Field, ids: &[i32]) -> Option<Box<dyn Query>> {
+    match ids {
+        [] => None,
+        [one] => Some(term(field, &one.to_string())),
+        many => Some(Box::new(BooleanQuery::new(
+            many.iter().map(|id| (Occur::Should, term(field, &id.to_string()))).collect(),
+        ))),
+    }
+}
+
+/// The query for `terms` (every word required, the last as a prefix) in the word and
+/// prefix fields given, with `filters`; `None` when the filters can match nothing.
+pub fn build(
+    fields: &Fields,
+    words: Field,
+    prefixes: Field,
+    terms: &[String],
+    filters: &Filters,
+) -> Option<Box<dyn Query>> {
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    if let Some((last, rest)) = terms.split_last() {
+        clauses.extend(rest.iter().map(|word| term(words, word)));
+        clauses.push(term(prefixes, prefix_term(last)));
+    }
+    let visibility = match filters.status {
+        StatusFilter::Visible => Some("visible"),
+        StatusFilter::Scheduled => Some("scheduled"),
+        StatusFilter::Draft => Some("draft"),
+        StatusFilter::Archived => Some("archived"),
+        StatusFilter::Any => None,
+    };
+    clauses.extend(visibility.map(|v| term(fields.visibility, v)));
+    if let Some(ids) = &filters.categories {
+        clauses.push(any_of(fields.category, ids)?);
+    }
+    if let Some(ids) = &filters.tags {
+        clauses.push(any_of(fields.tags, ids)?);
+    }
+    if let Some(author) = &filters.author {
+        clauses.push(term(fields.author, author));
+    }
+    if let Some(featured) = filters.featured {
+        clauses.push(term(fields.featured, if featured { "1" } else { "0" }));
+    }
+    if filters.published_after.is_some() || filters.published_before.is_some() {
+        let at = |time: NaiveDateTime| Term::from_field_i64(fields.published_at, time.and_utc().timestamp());
+        // Never-published articles (i64::MIN) have no date, so no date range holds them.
+        let lower = filters
+            .published_after
+            .map_or(Bound::Included(Term::from_field_i64(fields.published_at, i64::MIN + 1)), |t| {
+                Bound::Included(at(t))
+            });
+        let upper = filters.published_before.map_or(Bound::Unbounded, |t| Bound::Excluded(at(t)));
+        clauses.push(Box::new(RangeQuery::new(lower, upper)));
+    }
+    // A lone clause stays itself: a single term query is pruned too.
+    if clauses.len() == 1 {
+        return clauses.pop();
+    }
+    Some(Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Must, q)).collect())))
+}
+
+/// A score with a total order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked(Score);
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The `k` greatest keys seen, with their hits.
+struct TopK<K: Ord> {
+    k: usize,
+    heap: BinaryHeap<Reverse<(K, HitOrd)>>,
+}
+
+/// A hit carried through the heap (never compared: keys are unique by id).
+#[derive(Debug, Clone, Copy)]
+struct HitOrd(Hit);
+
+impl PartialEq for HitOrd {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for HitOrd {}
+impl PartialOrd for HitOrd {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for HitOrd {
+    fn cmp(&self, _: &Self) -> Ordering {
+        Ordering::Equal
+    }
+}
+
+impl<K: Ord + Copy> TopK<K> {
+    fn new(k: usize) -> Self {
+        Self { k, heap: BinaryHeap::with_capacity(k.min(10_000) + 1) }
+    }
+
+    fn push(&mut self, key: K, hit: Hit) {
+        if self.k == 0 {
+            return;
+        }
+        if self.heap.len() == self.k {
+            match self.heap.peek() {
+                Some(Reverse((min, _))) if key <= *min => return,
+                _ => {}
+            }
+            self.heap.pop();
+        }
+        self.heap.push(Reverse((key, HitOrd(hit))));
+    }
+
+    fn min(&self) -> Option<K> {
+        (self.heap.len() == self.k).then(|| self.heap.peek().map(|Reverse((key, _))| *key)).flatten()
+    }
+
+    /// Hits, greatest key first.
+    fn into_sorted(self) -> Vec<Hit> {
+        let mut all: Vec<(K, HitOrd)> = self.heap.into_iter().map(|Reverse(entry)| entry).collect();
+        all.sort_by_key(|entry| Reverse(entry.0));
+        all.into_iter().map(|(_, hit)| hit.0).collect()
+    }
+}
+
+fn id_column(reader: &SegmentReader) -> tantivy::Result<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>> {
+    Ok(reader.fast_fields().u64("id")?.first_or_default_col(0))
+}
+
+fn article_id(value: u64) -> i32 {
+    i32::try_from(value).unwrap_or(0)
+}
+
+/// Top hits by relevance (score, then id, greatest first) after an optional position,
+/// with Tantivy's block-max pruning: documents that cannot enter the top are skipped.
+fn by_relevance(
+    searcher: &Searcher,
+    query: &dyn Query,
+    k: usize,
+    after: Option<(f64, i32)>,
+) -> tantivy::Result<Vec<Hit>> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut top: TopK<(Ranked, i32)> = TopK::new(k);
+    let after = after.map(|(score, id)| (Ranked(score as Score), id));
+    for (ord, reader) in (0u32..).zip(searcher.segment_readers()) {
+        let ids = id_column(reader)?;
+        // Ties on the k-th score must still come through (a newer id wins them).
+        let threshold = |top: &TopK<(Ranked, i32)>| top.min().map_or(Score::MIN, |(Ranked(s), _)| s.next_down());
+        let start = threshold(&top);
+        weight.for_each_pruning(start, reader, &mut |doc, score| {
+            if !reader.is_deleted(doc) {
+                let id = article_id(ids.get_val(doc));
+                let key = (Ranked(score), id);
+                if after.is_none_or(|after| key < after) {
+                    top.push(key, Hit { id, score, time: 0, address: DocAddress::new(ord, doc) });
+                }
+            }
+            threshold(&top)
+        })?;
+    }
+    Ok(top.into_sorted())
+}
+
+/// Calls `each(reader, doc)` for every live match, unscored.
+fn each_match(
+    searcher: &Searcher,
+    weight: &dyn Weight,
+    mut each: impl FnMut(&SegmentReader, DocId) -> tantivy::Result<bool>,
+) -> tantivy::Result<()> {
+    for reader in searcher.segment_readers() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if !reader.is_deleted(doc) && !each(reader, doc)? {
+                return Ok(());
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(())
+}
+
+/// Top hits by a time fast field (then id) in `descending` or ascending order, after an
+/// optional position.
+fn by_time(
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: &str,
+    descending: bool,
+    k: usize,
+    after: Option<(i64, i32)>,
+) -> tantivy::Result<Vec<Hit>> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    // One key type for both directions: descending keeps the greatest (time, id),
+    // ascending the greatest (!time, !id) (`!` reverses the order of i64 exactly).
+    let mut top: TopK<(i64, i64)> = TopK::new(k);
+    let key = |time: i64, id: i32| {
+        if descending {
+            (time, i64::from(id))
+        } else {
+            (!time, !i64::from(id))
+        }
+    };
+    let after = after.map(|(time, id)| key(time, id));
+    for (ord, reader) in (0u32..).zip(searcher.segment_readers()) {
+        let ids = id_column(reader)?;
+        let times = reader.fast_fields().i64(field)?.first_or_default_col(i64::MIN);
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if !reader.is_deleted(doc) {
+                let (id, time) = (article_id(ids.get_val(doc)), times.get_val(doc));
+                let rank = key(time, id);
+                if after.is_none_or(|after| rank < after) {
+                    top.push(rank, Hit { id, score: 0.0, time, address: DocAddress::new(ord, doc) });
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(top.into_sorted())
+}
+
+/// How many documents match, counting at most [`COUNT_CAP`] + 1.
+pub fn count(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<(u64, bool)> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut n = 0u64;
+    each_match(searcher, weight.as_ref(), |_, _| {
+        n += 1;
+        Ok(n <= COUNT_CAP)
+    })?;
+    Ok((n.min(COUNT_CAP), n > COUNT_CAP))
+}
+
+/// Every matching article id, unordered.
+pub fn all_ids(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<Vec<i32>> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut ids = Vec::new();
+    let mut column = None;
+    let mut segment = None;
+    each_match(searcher, weight.as_ref(), |reader, doc| {
+        let here = reader.segment_id();
+        if segment != Some(here) {
+            column = Some(id_column(reader)?);
+            segment = Some(here);
+        }
+        if let Some(column) = &column {
+            ids.push(article_id(column.get_val(doc)));
+        }
+        Ok(true)
+    })?;
+    Ok(ids)
+}
+
+/// Hits of `query` in `order` within `window`.
+pub fn page(searcher: &Searcher, query: &dyn Query, order: Order, window: Window) -> tantivy::Result<Vec<Hit>> {
+    let (skip, k, after) = match window {
+        Window::Offset { offset, limit } => (offset, offset + limit, None),
+        Window::After { after, limit } => (0, limit, after),
+    };
+    let hits = match order {
+        Order::Relevance => by_relevance(searcher, query, k, after.map(|(score, _, id)| (score, id)))?,
+        Order::PublishedAt { descending } => {
+            by_time(searcher, query, "published_at", descending, k, after.map(|(_, time, id)| (time, id)))?
+        }
+        Order::UpdatedAt { descending } => {
+            by_time(searcher, query, "updated_at", descending, k, after.map(|(_, time, id)| (time, id)))?
+        }
+        Order::All => all_ids(searcher, query)?
+            .into_iter()
+            .map(|id| Hit { id, score: 0.0, time: 0, address: DocAddress::new(0, 0) })
+            .collect(),
+    };
+    Ok(hits.into_iter().skip(skip).collect())
+}
