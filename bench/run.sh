@@ -19,12 +19,14 @@ cargo build --release --quiet --bin bantin --example bench_seed
 bin=target/release/bantin
 
 if [ "${BENCH_REUSE:-0}" != 1 ] || [ ! -f "$data/bench.db" ]; then
-    rm -f "$data"/bench.db*
+    rm -rf "$data"/bench.db*
     seed_start=$(date +%s)
     target/release/examples/bench_seed "$data/bench.db" "$data" "$articles"
     echo "seeded in $(( $(date +%s) - seed_start )) s" >&2
 fi
 db="$data/bench.db"
+# The index is measured as it is built from scratch by the server, every run.
+rm -rf "$db.search"
 "$bin" token revoke bench --database "$db" > /dev/null 2>&1 || true
 token=$("$bin" token create --name bench --scope read --database "$db" 2> /dev/null)
 
@@ -32,12 +34,28 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 start_ns=$(date +%s%N)
 BANTIN_RATE_LIMIT=0 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --database "$db" 2> "$data/server.log" &
 pid=$!
-trap 'kill -TERM $pid 2> /dev/null || true; wait $pid 2> /dev/null || true' EXIT
+trap 'kill -TERM $pid 2> /dev/null || true; wait $pid 2> /dev/null || true; kill $sampler 2> /dev/null || true' EXIT
+sampler=
 until curl -sf "http://127.0.0.1:$port/readyz" > /dev/null; do
     kill -0 "$pid" 2> /dev/null || { echo "bantin exited; see $data/server.log" >&2; exit 1; }
 done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 base="http://127.0.0.1:$port"
+# Private (RssAnon) and mapped-file (RssFile: index pages) memory, sampled every
+# 100 ms for the whole run; the kernel keeps a peak only for their sum.
+( while kill -0 "$pid" 2> /dev/null; do
+    awk '/RssAnon|RssFile/ {printf "%s %s ", $1, $2} END {print ""}' "/proc/$pid/status" 2> /dev/null || true
+    sleep 0.1
+  done ) > "$data/rss.txt" &
+sampler=$!
+# A dataset seeded without an index (or BENCH_REINDEX=1) has it built now, while the
+# server already serves: measure how long until search is ready.
+until curl -sf "$base/readyz" | grep -q '"search":"ready"'; do
+    kill -0 "$pid" 2> /dev/null || { echo "bantin exited; see $data/server.log" >&2; exit 1; }
+    sleep 0.2
+done
+index_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+index_bytes=$(du -sb "$db.search" | cut -f1)
 
 # The cursor 50,000 articles deep (per_page=100, 500 steps), read with a token so
 # that neither page is served from the anonymous response cache.
@@ -54,12 +72,14 @@ PY
 
 results="$data/results.txt"
 : > "$results"
+load() { # mode url token connections seconds: one wrk run, its RESULT line
+    BENCH_MODE=$1 BENCH_TOKEN=$3 BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" \
+        BENCH_QUERIES="$data/queries.txt" wrk -t1 -c"$4" -d"$5s" -s bench/scenario.lua "$2" | grep '^RESULT'
+}
 run() { # name mode url [token]
-    local name=$1 mode=$2 url=$3 auth=${4:-}
     local line
-    line=$(BENCH_MODE=$mode BENCH_TOKEN=$auth BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" \
-        BENCH_QUERIES="$data/queries.txt" wrk -t1 -c"$connections" -d"${duration}s" -s bench/scenario.lua "$url" | grep '^RESULT')
-    echo "$name $line rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")" | tee -a "$results" >&2
+    line=$(load "$2" "$3" "${4:-}" "$connections" "$duration")
+    echo "$1 $line rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")" | tee -a "$results" >&2
 }
 category=$(cat "$data/category.txt")
 run healthz path "$base/healthz"
@@ -70,10 +90,22 @@ run cursor_page_1 path "$base/api/v1/articles?cursor=" "$token"
 run cursor_depth_50k path "$base/api/v1/articles?cursor=$deep" "$token"
 run post_view view "$base"
 run popular_week path "$base/api/v1/articles/popular?window=week"
-# Last: slow searches leave work queued in the server after wrk stops.
 run search search "$base"
 run search_uncached search "$base" "$token"
+run suggest suggest "$base" "$token"
+# Uncached article reads (read token) alone, then while 8 connections search.
+run reads_alone slug "$base" "$token"
+load search "$base" "$token" 8 $((duration + 2)) > "$data/background_search.txt" &
+searching=$!
+sleep 1
+run reads_during_search slug "$base" "$token"
+wait $searching
+echo "search_in_background $(cat "$data/background_search.txt") rss_mb=0" | tee -a "$results" >&2
 
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-db_bytes=$(du -cb "$db"* | tail -1 | cut -f1)
-python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" | tee bench/results/latest.md
+kill "$sampler" 2> /dev/null || true
+anon_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssAnon:" && $(i + 1) > m) m = $(i + 1)} END {print m + 0}' "$data/rss.txt")
+file_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssFile:" && $(i + 1) > m) m = $(i + 1)} END {print m + 0}' "$data/rss.txt")
+db_bytes=$(du -cb "$db" "$db"-* 2> /dev/null | tail -1 | cut -f1)
+python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" \
+    "$anon_kb" "$file_kb" "$index_ms" "$index_bytes" | tee bench/results/latest.md

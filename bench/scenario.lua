@@ -3,6 +3,7 @@
 --   slug   : GET /api/v1/articles/slug/<slug>: 80 % over 1,000 hot articles, 20 % over all
 --   view   : POST /api/v1/articles/<id>/views, each request a new visitor (User-Agent)
 --   search : GET /api/v1/articles?<q> cycling through a query mix
+--   suggest: GET /api/v1/articles/suggest?<q> cycling through the same mix
 -- done() prints one RESULT line: requests/s, latency percentiles (ms), non-2xx, errors.
 local mode = os.getenv("BENCH_MODE") or "path"
 local items = {}
@@ -25,7 +26,7 @@ end
 function init(args)
   if mode == "slug" then items = lines(os.getenv("BENCH_SLUGS")) end
   if mode == "view" then items = lines(os.getenv("BENCH_IDS")) end
-  if mode == "search" then items = lines(os.getenv("BENCH_QUERIES")) end
+  if mode == "search" or mode == "suggest" then items = lines(os.getenv("BENCH_QUERIES")) end
   math.randomseed(os.time() * 1000 + (tid or 0))
 end
 
@@ -44,6 +45,8 @@ function request()
     return wrk.format("POST", "/api/v1/articles/" .. items[math.random(#items)] .. "/views", h)
   elseif mode == "search" then
     return wrk.format("GET", "/api/v1/articles?" .. items[(counter % #items) + 1], headers())
+  elseif mode == "suggest" then
+    return wrk.format("GET", "/api/v1/articles/suggest?" .. items[(counter % #items) + 1], headers())
   end
   return wrk.format("GET", wrk.path, headers())
 end

@@ -27,27 +27,46 @@ pub fn sanitize(body: &str) -> String {
 /// The text of an HTML fragment: tags dropped, common entities decoded, whitespace
 /// runs collapsed to one space.
 pub fn plain_text(html: &str) -> String {
+    // One pass (it runs for every search hit): tags become spaces, the common
+    // entities are decoded, white space runs become one space.
+    const ENTITIES: [(&str, char); 6] =
+        [("&nbsp;", ' '), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&amp;", '&')];
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
-    for c in html.chars() {
+    let mut space = false;
+    let mut push = |text: &mut String, c: char| {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !text.is_empty() {
+                text.push(' ');
+            }
+            space = false;
+            text.push(c);
+        }
+    };
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        let mut width = c.len_utf8();
         match c {
             '<' => {
                 in_tag = true;
-                text.push(' ');
+                push(&mut text, ' ');
             }
             '>' if in_tag => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
+            _ if in_tag => {}
+            '&' => match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
+                Some((entity, decoded)) => {
+                    width = entity.len();
+                    push(&mut text, *decoded);
+                }
+                None => push(&mut text, '&'),
+            },
+            c => push(&mut text, c),
         }
+        rest = &rest[width..];
     }
-    let text = text
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text
 }
 
 /// Minutes to read `html` at 200 words a minute, at least 1.

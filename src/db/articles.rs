@@ -274,6 +274,40 @@ pub fn by_ids(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<Artic
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
+/// The articles with `ids`, in that order, each with only the first `chars`
+/// characters of its body (search hits: enough for a snippet, without reading
+/// whole bodies).
+pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32], chars: i32) -> QueryResult<Vec<ArticleRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Integer, Text};
+    let lead = sql::<Text>("substr(articles.body, 1, ").bind::<Integer, _>(chars).sql(")");
+    let mut rows: HashMap<i32, ArticleRow> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+            lead,
+            articles::author,
+            articles::status,
+            articles::published_at,
+            articles::category_id,
+            articles::cover_image_url,
+            articles::featured,
+            articles::view_count,
+            articles::reading_time_minutes,
+            articles::version,
+            articles::created_at,
+            articles::updated_at,
+        ))
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
 /// How many articles match.
 pub fn count(conn: &mut SqliteConnection, filter: &ListFilter) -> QueryResult<i64> {
     filtered(filter).count().get_result(conn)

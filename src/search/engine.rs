@@ -370,3 +370,98 @@ pub fn page(searcher: &Searcher, query: &dyn Query, order: Order, window: Window
     };
     Ok(hits.into_iter().skip(skip).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::analysis::{FoldedPrefixes, FoldedWords, PREFIXES, WORDS};
+    use tantivy::{Index, TantivyDocument};
+
+    /// An in-memory index of `n` documents with the same text (equal scores), ids 1..=n.
+    fn index_of(n: u64) -> (Index, Fields) {
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(WORDS, FoldedWords);
+        index.tokenizers().register(PREFIXES, FoldedPrefixes);
+        let mut writer = index
+            .writer_with_options(tantivy::indexer::IndexWriterOptions::builder().num_worker_threads(1).build())
+            .expect("writer");
+        for id in 1..=n {
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(fields.id, id);
+            doc.add_text(fields.text, "mưa lớn");
+            doc.add_text(fields.prefix, "mưa lớn");
+            doc.add_text(fields.visibility, "visible");
+            doc.add_i64(fields.published_at, i64::try_from(id % 7).unwrap_or_default());
+            doc.add_i64(fields.updated_at, 0);
+            writer.add_document(doc).expect("add");
+            // Several segments, as a live index has.
+            if id % 4000 == 0 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        (index, fields)
+    }
+
+    fn filters() -> Filters {
+        Filters {
+            status: StatusFilter::Visible,
+            categories: None,
+            tags: None,
+            author: None,
+            featured: None,
+            published_after: None,
+            published_before: None,
+        }
+    }
+
+    #[test]
+    fn counting_stops_at_the_cap() {
+        let (index, fields) = index_of(COUNT_CAP + 5);
+        let searcher = index.reader().expect("reader").searcher();
+        let query = build(&fields, fields.text, fields.prefix, &["mua".to_owned()], &filters()).expect("query");
+        assert_eq!(count(&searcher, query.as_ref()).expect("count"), (COUNT_CAP, true));
+        let few = build(&fields, fields.text, fields.prefix, &["mua".to_owned(), "lo".to_owned()], &filters());
+        let few = few.expect("query");
+        assert!(count(&searcher, few.as_ref()).expect("count").1);
+        let none = build(&fields, fields.text, fields.prefix, &["nang".to_owned()], &filters()).expect("query");
+        assert_eq!(count(&searcher, none.as_ref()).expect("count"), (0, false));
+    }
+
+    #[test]
+    fn equal_scores_page_by_newer_id_without_gaps_or_repeats() {
+        let (index, fields) = index_of(9000);
+        let searcher = index.reader().expect("reader").searcher();
+        let query = build(&fields, fields.text, fields.prefix, &["mua".to_owned()], &filters()).expect("query");
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let window = Window::After { after, limit: 1000 };
+            let hits = page(&searcher, query.as_ref(), Order::Relevance, window).expect("page");
+            let Some(last) = hits.last() else { break };
+            after = Some((f64::from(last.score), 0, last.id));
+            seen.extend(hits.iter().map(|hit| hit.id));
+        }
+        let expected: Vec<i32> = (1..=9000).rev().collect();
+        assert_eq!(seen, expected);
+        let offset = page(&searcher, query.as_ref(), Order::Relevance, Window::Offset { offset: 20, limit: 3 });
+        let offset: Vec<i32> = offset.expect("page").iter().map(|hit| hit.id).collect();
+        assert_eq!(offset, [8980, 8979, 8978]);
+    }
+
+    #[test]
+    fn time_orders_go_both_ways_and_resume_after_a_position() {
+        let (index, fields) = index_of(30);
+        let searcher = index.reader().expect("reader").searcher();
+        let query = build(&fields, fields.text, fields.prefix, &["mua".to_owned()], &filters()).expect("query");
+        let window = Window::Offset { offset: 0, limit: 3 };
+        let down = page(&searcher, query.as_ref(), Order::PublishedAt { descending: true }, window).expect("page");
+        assert_eq!(down.iter().map(|h| (h.time, h.id)).collect::<Vec<_>>(), [(6, 27), (6, 20), (6, 13)]);
+        let up = page(&searcher, query.as_ref(), Order::PublishedAt { descending: false }, window).expect("page");
+        assert_eq!(up.iter().map(|h| (h.time, h.id)).collect::<Vec<_>>(), [(0, 7), (0, 14), (0, 21)]);
+        let next = Window::After { after: Some((0.0, 0, 21)), limit: 2 };
+        let more = page(&searcher, query.as_ref(), Order::PublishedAt { descending: false }, next).expect("page");
+        assert_eq!(more.iter().map(|h| (h.time, h.id)).collect::<Vec<_>>(), [(0, 28), (1, 1)]);
+    }
+}

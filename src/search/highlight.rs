@@ -100,9 +100,19 @@ pub fn highlight(text: &str, query: &Query) -> String {
 pub fn snippet(text: &str, query: &Query) -> Option<String> {
     let words = words(text, query);
     let hits: Vec<usize> = words.iter().enumerate().filter(|(_, w)| w.hit).map(|(i, _)| i).collect();
-    let best = (0..words.len())
-        .filter(|i| hits.contains(i))
-        .max_by_key(|&i| (hits.iter().filter(|&&h| h >= i && h < i + SNIPPET_WORDS).count(), std::cmp::Reverse(i)))?;
+    // The first window of SNIPPET_WORDS words holding the most matches (two pointers).
+    let mut best: Option<(usize, usize)> = None;
+    let mut end = 0;
+    for (k, &start) in hits.iter().enumerate() {
+        end = end.max(k);
+        while end < hits.len() && hits[end] < start + SNIPPET_WORDS {
+            end += 1;
+        }
+        if best.is_none_or(|(count, _)| end - k > count) {
+            best = Some((end - k, start));
+        }
+    }
+    let (_, best) = best?;
     // A few words of lead-in, but never a shorter window than the text allows.
     let first = best.saturating_sub(SNIPPET_WORDS / 5).min(words.len().saturating_sub(SNIPPET_WORDS));
     let last = (first + SNIPPET_WORDS).min(words.len()) - 1;

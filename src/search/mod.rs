@@ -222,24 +222,30 @@ impl Search {
         rx.await.map_err(|_| ApiError::internal("a search failed"))?
     }
 
-    /// Runs `plan`: hits in its order and window, and the count when asked.
-    pub async fn find(self: &Arc<Self>, plan: Plan) -> Result<Found, ApiError> {
+    /// Runs `plan` (hits in its order and window, and the count when asked), then
+    /// `then` with them on the same search thread. `then` is where the page's rows
+    /// are loaded and highlighted: all the work of a search stays within its slot, so
+    /// searches can never take more cores than there are slots. No database
+    /// connection is held while scoring (the searcher is let go before `then`).
+    pub async fn find<T: Send + 'static>(
+        self: &Arc<Self>,
+        plan: Plan,
+        then: impl FnOnce(Found) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
         let this = self.clone();
-        self.on_slot(move || {
-            let searcher = this.reader.searcher();
-            let fields = &this.fields;
-            let Some(query) = engine::build(fields, fields.text, fields.prefix, &plan.terms, &plan.filters) else {
-                return Ok(Found { hits: Vec::new(), total: plan.count.then_some((0, false)) });
-            };
-            let hits = engine::page(&searcher, query.as_ref(), plan.order, plan.window).map_err(ApiError::internal)?;
-            let total = if plan.count {
-                Some(engine::count(&searcher, query.as_ref()).map_err(ApiError::internal)?)
-            } else {
-                None
-            };
-            Ok(Found { hits, total })
-        })
-        .await
+        self.on_slot(move || then(this.score(&plan)?)).await
+    }
+
+    fn score(&self, plan: &Plan) -> Result<Found, ApiError> {
+        let searcher = self.reader.searcher();
+        let fields = &self.fields;
+        let Some(query) = engine::build(fields, fields.text, fields.prefix, &plan.terms, &plan.filters) else {
+            return Ok(Found { hits: Vec::new(), total: plan.count.then_some((0, false)) });
+        };
+        let hits = engine::page(&searcher, query.as_ref(), plan.order, plan.window).map_err(ApiError::internal)?;
+        let total =
+            if plan.count { Some(engine::count(&searcher, query.as_ref()).map_err(ApiError::internal)?) } else { None };
+        Ok(Found { hits, total })
     }
 
     /// Up to `limit` visible articles whose titles match `terms` as typed (the last

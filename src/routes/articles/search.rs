@@ -17,8 +17,9 @@ use crate::routes::Paging;
 use crate::search::{self, Order, Plan, Window, COUNT_CAP};
 use crate::{db, html, AppState};
 
-/// HTML bytes of a body scanned for a snippet (the snippet is near the top in news).
-const SNIPPET_SCAN: usize = 64 * 1024;
+/// Characters of a body (HTML) scanned for a snippet: a news story puts its subject
+/// first, and reading whole bodies was most of the cost of a search page.
+const SNIPPET_SCAN: i32 = 1000;
 
 /// The cursor position `after` as the engine takes it: (score, time, id).
 fn position(after: &(SortValue, i32)) -> (f64, i64, i32) {
@@ -96,34 +97,36 @@ pub async fn page(
         window,
         count: !cursor_mode && order != Order::All,
     };
-    let found = state.search.find(plan).await?;
-    if order == Order::All {
-        let ids = found.hits.iter().map(|hit| hit.id).collect();
-        return db::run(&state.pool, move |conn| {
-            let filter = ListFilter { categories, ids: Some(ids), ..filter };
-            let sort = (sorted.field, sorted.descending);
-            let (rows, total, next_cursor) = by_sort(conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
-            let data = highlighted(conn, &rows, &query)?;
-            Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor })
+    let pool = state.pool.clone();
+    state
+        .search
+        .find(plan, move |found| {
+            let mut conn = pool.get()?;
+            if order == Order::All {
+                let ids = found.hits.iter().map(|hit| hit.id).collect();
+                let filter = ListFilter { categories, ids: Some(ids), ..filter };
+                let sort = (sorted.field, sorted.descending);
+                let (rows, total, next_cursor) =
+                    by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
+                let data = highlighted(&mut conn, &rows, &query)?;
+                return Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor });
+            }
+            let mut hits = found.hits;
+            let more = cursor_mode && hits.len() > per_page;
+            hits.truncate(per_page);
+            let next_cursor =
+                hits.last().filter(|_| more).map(|hit| cursor::encode(&sorted.name, &value(hit, order), hit.id));
+            let ids: Vec<i32> = hits.iter().map(|hit| hit.id).collect();
+            let mut rows = store::by_ids_with_lead(&mut conn, &ids, SNIPPET_SCAN)?;
+            // The index trails the database by up to a second: never show the public
+            // what it may not see now.
+            if filter.status == StatusFilter::Visible {
+                rows.retain(|row| visible_to_public(row, filter.now));
+            }
+            let total = found.total.map(|(n, capped)| (i64::try_from(n).unwrap_or(i64::MAX), Some(capped)));
+            Ok(ListPage { data: highlighted(&mut conn, &rows, &query)?, total, next_cursor })
         })
-        .await;
-    }
-    let mut hits = found.hits;
-    let more = cursor_mode && hits.len() > per_page;
-    hits.truncate(per_page);
-    let next_cursor = hits.last().filter(|_| more).map(|hit| cursor::encode(&sorted.name, &value(hit, order), hit.id));
-    let ids: Vec<i32> = hits.iter().map(|hit| hit.id).collect();
-    let total = found.total.map(|(n, capped)| (i64::try_from(n).unwrap_or(i64::MAX), Some(capped)));
-    db::run(&state.pool, move |conn| {
-        let mut rows = store::by_ids(conn, &ids)?;
-        // The index trails the database by up to a second: never show the public what
-        // it may not see now.
-        if filter.status == StatusFilter::Visible {
-            rows.retain(|row| visible_to_public(row, filter.now));
-        }
-        Ok(ListPage { data: highlighted(conn, &rows, &query)?, total, next_cursor })
-    })
-    .await
+        .await
 }
 
 /// List items for `rows` with their highlights.
@@ -139,14 +142,11 @@ fn highlighted(
     Ok(data)
 }
 
-/// The highlight of a search hit: the title, and a snippet from the body (its first
-/// 64 KiB), else the summary, else the start of the body.
+/// The highlight of a search hit: the title, and a snippet from the body as loaded
+/// (its first [`SNIPPET_SCAN`] characters), else the summary, else the start of the body.
 fn highlight(row: &ArticleRow, query: &search::Query) -> Highlight {
-    let mut cut = row.body.len().min(SNIPPET_SCAN);
-    while !row.body.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let body = html::plain_text(&row.body[..cut]);
+    let lead = row.body.char_indices().nth(SNIPPET_SCAN as usize).map_or(row.body.as_str(), |(at, _)| &row.body[..at]);
+    let body = html::plain_text(lead);
     let summary = row.summary.as_deref().unwrap_or("");
     let snippet = search::snippet(&body, query).or_else(|| search::snippet(summary, query)).unwrap_or_else(|| {
         let start: Vec<&str> = body.split(' ').take(30).collect();
