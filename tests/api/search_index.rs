@@ -352,3 +352,59 @@ async fn after_kill_9_in_a_write_storm_every_acknowledged_article_is_found_withi
     server.kill().expect("stop");
     server.wait().expect("reap");
 }
+
+#[actix_web::test]
+async fn bantin_reindex_rebuilds_the_index_but_not_under_a_running_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let database = dir.path().join("bantin.db");
+    let bantin = |args: &[&str]| {
+        std::process::Command::new(BIN).args(args).arg("--database").arg(&database).output().expect("bantin")
+    };
+    let token = bantin(&["token", "create", "--name", "editor", "--scope", "write"]);
+    let token = String::from_utf8(token.stdout).expect("utf8").trim().to_owned();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = awc::Client::default();
+    let mut server = std::process::Command::new(BIN)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(&database)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start bantin");
+    wait_ready(&client, &base).await;
+    let created = client
+        .post(format!("{base}/api/v1/articles"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send_json(&json!({"title": "Cầu Cửa Đại", "status": "published", "published_at": "2020-01-01T00:00:00Z"}))
+        .await
+        .expect("create");
+    assert_eq!(created.status().as_u16(), 201);
+
+    let refused = bantin(&["reindex"]);
+    assert!(!refused.status.success(), "the running server holds the index");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop it first"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert!(server.wait().expect("wait").success());
+    let rebuilt = bantin(&["reindex"]);
+    let report = String::from_utf8_lossy(&rebuilt.stderr).to_string();
+    assert!(rebuilt.status.success(), "{report}");
+    assert!(report.contains("indexed 1 of 1 articles"), "{report}");
+
+    let mut server = std::process::Command::new(BIN)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(&database)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start bantin");
+    wait_ready(&client, &base).await;
+    let mut reply = client.get(format!("{base}/api/v1/articles?q=cua%20dai")).send().await.expect("search");
+    assert_eq!(reply.status().as_u16(), 200, "the rebuilt index is ready at once");
+    let body: Value = reply.json().await.expect("json");
+    assert_eq!(body["meta"]["total"], 1);
+    server.kill().expect("stop");
+    server.wait().expect("reap");
+}
