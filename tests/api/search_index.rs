@@ -383,7 +383,11 @@ async fn bantin_reindex_rebuilds_the_index_but_not_under_a_running_server() {
 
     let refused = bantin(&["reindex"]);
     assert!(!refused.status.success(), "the running server holds the index");
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop it first"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("stop it first"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
     let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
     assert!(status.success());
