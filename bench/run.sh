@@ -32,7 +32,7 @@ token=$("$bin" token create --name bench --scope read --database "$db" 2> /dev/n
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start_ns=$(date +%s%N)
-BANTIN_RATE_LIMIT=0 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --database "$db" 2> "$data/server.log" &
+BANTIN_RATE_LIMIT=0 BANTIN_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --database "$db" 2> "$data/server.log" &
 pid=$!
 trap 'kill -TERM $pid 2> /dev/null || true; wait $pid 2> /dev/null || true; kill $sampler 2> /dev/null || true' EXIT
 sampler=
@@ -73,7 +73,7 @@ PY
 results="$data/results.txt"
 : > "$results"
 load() { # mode url token connections seconds: one wrk run, its RESULT line
-    BENCH_MODE=$1 BENCH_TOKEN=$3 BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" \
+    BENCH_MODE=$1 BENCH_TOKEN=$3 BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" BENCH_CATEGORY="$category" \
         BENCH_QUERIES="$data/queries.txt" wrk -t1 -c"$4" -d"$5s" -s bench/scenario.lua "$2" | grep '^RESULT'
 }
 run() { # name mode url [token]
@@ -84,17 +84,27 @@ run() { # name mode url [token]
 category=$(cat "$data/category.txt")
 run healthz path "$base/healthz"
 run article_by_slug slug "$base"
+run article_by_slug_token slug "$base" "$token"
 run list_page_1 path "$base/api/v1/articles"
 run list_by_category path "$base/api/v1/articles?category=$category"
 run cursor_page_1 path "$base/api/v1/articles?cursor=" "$token"
 run cursor_depth_50k path "$base/api/v1/articles?cursor=$deep" "$token"
 run post_view view "$base"
+run post_view_2 view "$base"
+run post_view_3 view "$base"
+# Anonymous article and list reads while views flow (each flush used to outdate
+# every cached answer).
+load view "$base" "" 16 $((duration + 2)) > "$data/background_views.txt" &
+viewing=$!
+sleep 1
+run mixed mixed "$base"
+wait $viewing
+echo "views_in_background $(cat "$data/background_views.txt") rss_mb=0" | tee -a "$results" >&2
 run popular_week path "$base/api/v1/articles/popular?window=week"
 run search search "$base"
 run search_uncached search "$base" "$token"
 run suggest suggest "$base" "$token"
-# Uncached article reads (read token) alone, then while 8 connections search.
-run reads_alone slug "$base" "$token"
+# Uncached article reads (read token) again, while 8 connections search.
 load search "$base" "$token" 8 $((duration + 2)) > "$data/background_search.txt" &
 searching=$!
 sleep 1

@@ -56,6 +56,8 @@ pub struct AppState {
     pub responses: Arc<http::response_cache::ResponseCache>,
     /// The article search index.
     pub search: Arc<search::Search>,
+    /// API tokens, verified in memory.
+    pub tokens: Arc<auth::Tokens>,
 }
 
 impl AppState {
@@ -68,7 +70,7 @@ impl AppState {
         views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
         drop(conn);
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             views: Arc::new(views),
             trusted_proxies: Arc::new(args.trusted_proxies.clone()),
             rate_limit: http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),
@@ -79,6 +81,7 @@ impl AppState {
             responses: Arc::new(http::response_cache::ResponseCache::new(content.clone())),
             content,
             search: search::Search::open(search_dir, args.search_slots())?,
+            tokens: auth::Tokens::start(pool.clone())?,
         })
     }
 }
@@ -174,6 +177,7 @@ pub fn app(
         // Innermost first: validators see the uncompressed body; CORS headers reach
         // 429s; request ids reach problem bodies before compression.
         .wrap(from_fn(http::response_cache::response_cache))
+        .wrap(from_fn(http::bounded_query))
         .wrap(from_fn(http::caching::caching))
         .wrap(from_fn(http::security_headers))
         .wrap(from_fn(http::rate_limit::rate_limit))

@@ -6,9 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
-use super::categories::CategoryRow;
 use super::tags::TagRow;
-use crate::schema::{article_tags, articles, categories, tags};
+use crate::schema::{article_tags, articles, tags};
 
 /// An article as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, QueryableByName)]
@@ -68,6 +67,74 @@ impl ArticleFields {
     }
 }
 
+/// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
+/// query in which `a` names the articles table.
+pub fn category_json(a: &str) -> String {
+    format!(
+        "(SELECT json_object('id', c.id, 'slug', c.slug, 'name', c.name) FROM categories c WHERE c.id = {a}.category_id)"
+    )
+}
+
+/// An article's tags as a JSON array of `{"id","slug","name"}` by name, as a subquery
+/// of a query in which `a` names the articles table.
+pub fn tags_json(a: &str) -> String {
+    format!(
+        "(SELECT json_group_array(json_object('id', t.id, 'slug', t.slug, 'name', t.name) ORDER BY t.name_folded, t.id) \
+         FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = {a}.id)"
+    )
+}
+
+/// An article with its category and tags (as JSON made by SQLite), loaded in the same
+/// statement: one query per article, one per page of articles.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Loaded {
+    #[diesel(embed)]
+    pub article: ArticleRow,
+    /// See [`category_json`].
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub category_json: Option<String>,
+    /// See [`tags_json`].
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub tags_json: Option<String>,
+}
+
+impl From<(ArticleRow, Option<String>, Option<String>)> for Loaded {
+    fn from((row, category_json, tags_json): (ArticleRow, Option<String>, Option<String>)) -> Self {
+        Self { article: row, category_json, tags_json }
+    }
+}
+
+type Refs = (
+    diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>,
+    diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>,
+);
+
+/// The category and tag columns of [`Loaded`] for a query on `articles`.
+fn refs() -> Refs {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    (sql::<Nullable<Text>>(&category_json("articles")), sql::<Nullable<Text>>(&tags_json("articles")))
+}
+
+/// The article with `id`, with its category and tags: one statement.
+pub fn find_loaded(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Loaded>> {
+    let (category, tags) = refs();
+    let found: Option<(ArticleRow, Option<String>, Option<String>)> =
+        articles::table.find(id).select((ArticleRow::as_select(), category, tags)).first(conn).optional()?;
+    Ok(found.map(Loaded::from))
+}
+
+/// The article with `slug`, with its category and tags: one statement.
+pub fn find_loaded_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Loaded>> {
+    let (category, tags) = refs();
+    let found: Option<(ArticleRow, Option<String>, Option<String>)> = articles::table
+        .filter(articles::slug.eq(slug))
+        .select((ArticleRow::as_select(), category, tags))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(Loaded::from))
+}
+
 /// The article with `id`.
 pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<ArticleRow>> {
     articles::table.find(id).select(ArticleRow::as_select()).first(conn).optional()
@@ -80,11 +147,6 @@ pub fn published_times(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, Nai
         .select((articles::id, articles::published_at))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(id, at)| Some((id, at?))).collect())
-}
-
-/// The article with `slug`.
-pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
-    articles::table.filter(articles::slug.eq(slug)).select(ArticleRow::as_select()).first(conn).optional()
 }
 
 /// Whether an article has `slug`, other than `except`.
@@ -150,14 +212,6 @@ pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<
         map.entry(article).or_default().push(tag);
     }
     Ok(map)
-}
-
-/// The categories of `rows`: one query for the whole page.
-pub fn categories_of(conn: &mut SqliteConnection, rows: &[ArticleRow]) -> QueryResult<HashMap<i32, CategoryRow>> {
-    let ids: Vec<i32> = rows.iter().filter_map(|row| row.category_id).collect();
-    let categories: Vec<CategoryRow> =
-        categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?;
-    Ok(categories.into_iter().map(|c| (c.id, c)).collect())
 }
 
 /// Which articles by status.
@@ -257,53 +311,41 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
     query
 }
 
-/// Ids of every matching article, unordered.
-pub fn matching_ids(conn: &mut SqliteConnection, filter: &ListFilter) -> QueryResult<Vec<i32>> {
-    filtered(filter).select(articles::id).load(conn)
-}
-
-/// The articles with `ids`, in that order.
-pub fn by_ids(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<ArticleRow>> {
-    let mut rows: HashMap<i32, ArticleRow> = articles::table
-        .filter(articles::id.eq_any(ids))
-        .select(ArticleRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
-}
-
 /// The articles with `ids`, in that order, each with only the first `chars`
 /// characters of its body (search hits: enough for a snippet, without reading
 /// whole bodies).
-pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32], chars: i32) -> QueryResult<Vec<ArticleRow>> {
+pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32], chars: i32) -> QueryResult<Vec<Loaded>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Integer, Text};
     let lead = sql::<Text>("substr(articles.body, 1, ").bind::<Integer, _>(chars).sql(")");
-    let mut rows: HashMap<i32, ArticleRow> = articles::table
+    let (category, tags) = refs();
+    let mut rows: HashMap<i32, Loaded> = articles::table
         .filter(articles::id.eq_any(ids))
         .select((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::summary,
-            lead,
-            articles::author,
-            articles::status,
-            articles::published_at,
-            articles::category_id,
-            articles::cover_image_url,
-            articles::featured,
-            articles::view_count,
-            articles::reading_time_minutes,
-            articles::version,
-            articles::created_at,
-            articles::updated_at,
+            (
+                articles::id,
+                articles::slug,
+                articles::title,
+                articles::summary,
+                lead,
+                articles::author,
+                articles::status,
+                articles::published_at,
+                articles::category_id,
+                articles::cover_image_url,
+                articles::featured,
+                articles::view_count,
+                articles::reading_time_minutes,
+                articles::version,
+                articles::created_at,
+                articles::updated_at,
+            ),
+            category,
+            tags,
         ))
-        .load::<ArticleRow>(conn)?
+        .load::<(ArticleRow, Option<String>, Option<String>)>(conn)?
         .into_iter()
-        .map(|row| (row.id, row))
+        .map(|loaded| (loaded.0.id, Loaded::from(loaded)))
         .collect();
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
@@ -378,7 +420,7 @@ pub fn page(
     offset: i64,
     after: Option<(SortValue, i32)>,
     limit: i64,
-) -> QueryResult<Vec<ArticleRow>> {
+) -> QueryResult<Vec<Loaded>> {
     let undated = !matches!(filter.status, StatusFilter::Visible | StatusFilter::Scheduled);
     // Going down by date from a cursor, "visible now" and "before the cursor" are two
     // upper bounds on published_at; SQLite seeks with only one. Merge them, so a page
@@ -391,11 +433,14 @@ pub fn page(
         }
         _ => filter,
     };
-    ordered(filtered(filter), sort.0, sort.1, after, undated)
-        .offset(offset)
-        .limit(limit)
-        .select(ArticleRow::as_select())
-        .load(conn)
+    let (category, tags) = refs();
+    let rows: Vec<(ArticleRow, Option<String>, Option<String>)> =
+        ordered(filtered(filter), sort.0, sort.1, after, undated)
+            .offset(offset)
+            .limit(limit)
+            .select((ArticleRow::as_select(), category, tags))
+            .load(conn)?;
+    Ok(rows.into_iter().map(Loaded::from).collect())
 }
 
 /// The sort value of `row` for `field`, for the next cursor.
@@ -415,10 +460,10 @@ pub fn related(
     article: &ArticleRow,
     now: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<ArticleRow>> {
+) -> QueryResult<Vec<Loaded>> {
     use diesel::sql_types::{BigInt, Integer, Nullable, Timestamp};
-    diesel::sql_query(
-        "SELECT a.* FROM ( \
+    diesel::sql_query(format!(
+        "SELECT a.*, {} AS category_json, {} AS tags_json FROM ( \
              SELECT c.id, SUM(c.shared) AS shared FROM ( \
                  SELECT t.article_id AS id, 1 AS shared FROM article_tags t \
                  WHERE t.tag_id IN (SELECT tag_id FROM article_tags WHERE article_id = ?1) \
@@ -429,7 +474,9 @@ pub fn related(
          WHERE a.status = 'published' AND a.published_at <= ?3 \
          ORDER BY r.shared DESC, (a.category_id IS ?2) DESC, a.published_at DESC, a.id DESC \
          LIMIT ?4",
-    )
+        category_json("a"),
+        tags_json("a")
+    ))
     .bind::<Integer, _>(article.id)
     .bind::<Nullable<Integer>, _>(article.category_id)
     .bind::<Timestamp, _>(now)

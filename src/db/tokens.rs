@@ -74,13 +74,9 @@ pub fn none_exist(conn: &mut SqliteConnection) -> QueryResult<bool> {
     Ok(count == 0)
 }
 
-/// The scope of the token whose secret is `secret`, if it exists.
-pub fn scope_of(conn: &mut SqliteConnection, secret: &str) -> QueryResult<Option<String>> {
-    api_tokens::table
-        .filter(api_tokens::token_hash.eq(hash_token(secret)))
-        .select(api_tokens::scope)
-        .first(conn)
-        .optional()
+/// (hash, scope) of every token, for verifying tokens in memory.
+pub fn hashes(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, String)>> {
+    api_tokens::table.select((api_tokens::token_hash, api_tokens::scope)).load(conn)
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
-use super::articles::ArticleRow;
 use crate::schema::{article_daily_views, articles};
 
 /// Adds buffered views: `(article, day, views)`. Views of articles deleted meanwhile
@@ -61,7 +60,7 @@ pub fn reset(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
 #[derive(Debug, QueryableByName)]
 pub struct PopularRow {
     #[diesel(embed)]
-    pub article: ArticleRow,
+    pub article: super::articles::Loaded,
     #[diesel(sql_type = BigInt)]
     pub window_views: i64,
 }
@@ -78,15 +77,16 @@ pub fn popular(
     let categories = categories.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned()));
     let visible = "a.status = 'published' AND a.published_at <= ?2 \
                    AND (?3 IS NULL OR a.category_id IN (SELECT value FROM json_each(?3)))";
+    let (category, tags) = (super::articles::category_json("a"), super::articles::tags_json("a"));
     let sql = match since {
         Some(_) => format!(
-            "SELECT a.*, w.views AS window_views FROM ( \
+            "SELECT a.*, {category} AS category_json, {tags} AS tags_json, w.views AS window_views FROM ( \
                  SELECT article_id, SUM(views) AS views FROM article_daily_views WHERE day >= ?1 GROUP BY article_id \
              ) w JOIN articles a ON a.id = w.article_id \
              WHERE {visible} ORDER BY w.views DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),
         None => format!(
-            "SELECT a.*, a.view_count AS window_views FROM articles a \
+            "SELECT a.*, {category} AS category_json, {tags} AS tags_json, a.view_count AS window_views FROM articles a \
              WHERE ?1 IS NULL AND a.view_count > 0 AND {visible} \
              ORDER BY a.view_count DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),

@@ -34,6 +34,23 @@ pub async fn security_headers(
     Ok(response)
 }
 
+/// Longest query string accepted, in bytes (a `q` of 200 Vietnamese characters is at
+/// most 1,800 bytes percent-encoded). Longer ones would be echoed into `Link` headers
+/// that common clients refuse to read.
+pub const MAX_QUERY_STRING: usize = 4096;
+
+/// 400 for a query string over [`MAX_QUERY_STRING`] bytes, before any route sees it.
+pub async fn bounded_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.query_string().len() > MAX_QUERY_STRING {
+        let error = ApiError::BadRequest(format!("the query string must be at most {MAX_QUERY_STRING} bytes"));
+        return Ok(problem_response(req.into_parts().0, &error));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// A problem+json answer to `req` from middleware.
 pub fn problem_response(req: actix_web::HttpRequest, error: &ApiError) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(req, error.error_response())

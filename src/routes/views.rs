@@ -333,7 +333,7 @@ pub async fn popular(
         let rows = db::views::popular(conn, since, db::now(), categories.as_deref(), i64::from(limit))?;
         let window_views: Vec<i64> = rows.iter().map(|r| r.window_views).collect();
         let articles: Vec<_> = rows.into_iter().map(|r| r.article).collect();
-        let items = items(conn, &articles)?;
+        let items = items(&articles)?;
         Ok(items
             .into_iter()
             .zip(window_views)

@@ -146,3 +146,23 @@ async fn bad_cursors_and_mixed_modes_are_400() {
         reply.assert_problem(400, "bad_request");
     }
 }
+
+#[actix_web::test]
+async fn oversized_filters_are_a_400_naming_the_limit() {
+    let app = TestApp::spawn().await;
+    app.publish("Tin một", "2020-01-01T00:00:00Z", json!({"tags": ["t-1"]})).await;
+    let slugs = |n: usize| (1..=n).map(|i| format!("t-{i}")).collect::<Vec<_>>().join(",");
+    let hundred = app.get(&format!("/api/v1/articles?per_page=1&tag={}", slugs(100))).await;
+    assert_eq!(hundred.status, 200, "{}", hundred.body);
+    assert_eq!(hundred.body["meta"]["total"], 1);
+    let links = hundred.header("link").unwrap_or_default();
+    assert!(links.len() < 8 * 1024, "Link headers stay small: {} bytes", links.len());
+    let over = app.get(&format!("/api/v1/articles?tag={}", slugs(101))).await;
+    over.assert_problem(400, "bad_request");
+    assert!(over.body["detail"].as_str().unwrap_or_default().contains("at most 100"), "{}", over.body);
+    let long = app.get(&format!("/api/v1/articles?author={}", "a".repeat(4100))).await;
+    long.assert_problem(400, "bad_request");
+    assert!(long.body["detail"].as_str().unwrap_or_default().contains("4096 bytes"), "{}", long.body);
+    let tags = app.get(&format!("/api/v1/tags?q={}", "b".repeat(4100))).await;
+    tags.assert_problem(400, "bad_request");
+}

@@ -58,15 +58,15 @@ proptest! {
                 for page in 0.. {
                     let rows = store::page(&mut conn, &filter, sort, page * per_page, None, per_page).expect("page");
                     if rows.is_empty() { break; }
-                    by_page.extend(rows.iter().map(|r| r.id));
+                    by_page.extend(rows.iter().map(|r| r.article.id));
                 }
                 let mut by_cursor = Vec::new();
                 let mut after = None;
                 loop {
                     let rows = store::page(&mut conn, &filter, sort, 0, after.clone(), per_page).expect("cursor page");
                     let Some(last) = rows.last() else { break };
-                    after = Some((store::sort_value(last, field), last.id));
-                    by_cursor.extend(rows.iter().map(|r| r.id));
+                    after = Some((store::sort_value(&last.article, field), last.article.id));
+                    by_cursor.extend(rows.iter().map(|r| r.article.id));
                     prop_assert!(by_cursor.len() <= rows.len() * 100, "runaway walk");
                 }
                 prop_assert_eq!(&by_cursor, &by_page, "{:?}: sort {:?} descending {}", status, field, descending);

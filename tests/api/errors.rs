@@ -103,18 +103,40 @@ async fn a_wrong_or_malformed_token_is_401_even_on_public_reads() {
 }
 
 #[actix_web::test]
-async fn a_revoked_token_stops_working() {
+async fn tokens_made_or_revoked_by_the_command_line_take_effect_within_a_second() {
     let app = TestApp::spawn().await;
-    let mut conn = app.pool.get().expect("connection");
-    let secret = bantin::db::tokens::create(&mut conn, "temp", "write").expect("token");
-    drop(conn);
-    let reply = app.send(Method::POST, "/api/v1/tags", As::Token(&secret), Some(json!({"name": "A"}))).await;
-    assert_eq!(reply.status, 201);
-    let mut conn = app.pool.get().expect("connection");
-    assert!(bantin::db::tokens::revoke(&mut conn, "temp").expect("revoke"));
-    drop(conn);
-    let reply = app.send(Method::POST, "/api/v1/tags", As::Token(&secret), Some(json!({"name": "B"}))).await;
-    reply.assert_problem(401, "unauthorized");
+    let bantin = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+            .args(args)
+            .arg("--database")
+            .arg(app.database_path())
+            .output()
+            .expect("bantin");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf8").trim().to_owned()
+    };
+    // Polls a write with the token until it answers `status`, for at most a second.
+    let answers = |secret: String, status: u16| {
+        let app = &app;
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            let mut n = 0;
+            loop {
+                n += 1;
+                let body = json!({"name": format!("tag {status} {n}")});
+                let reply = app.send(Method::POST, "/api/v1/tags", As::Token(&secret), Some(body)).await;
+                if reply.status == status {
+                    return reply;
+                }
+                assert!(std::time::Instant::now() < deadline, "still {} after 1 s: {}", reply.status, reply.body);
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let secret = bantin(&["token", "create", "--name", "temp", "--scope", "write"]);
+    answers(secret.clone(), 201).await;
+    bantin(&["token", "revoke", "temp"]);
+    answers(secret, 401).await.assert_problem(401, "unauthorized");
 }
 
 #[actix_web::test]

@@ -88,6 +88,11 @@ impl TestApp {
         dir.path().join("test.db.search")
     }
 
+    /// The database file.
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("test.db")
+    }
+
     /// The search index directory.
     pub fn search_path(&self) -> std::path::PathBuf {
         Self::search_dir(&self.dir)

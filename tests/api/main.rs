@@ -7,6 +7,7 @@ mod cursor_walks;
 mod errors;
 mod helpers;
 mod http;
+mod query_counts;
 mod search;
 mod search_index;
 mod shutdown;

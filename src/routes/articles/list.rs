@@ -12,11 +12,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::{items, visible, ArticleItem};
 use crate::auth::Access;
 use crate::cursor::{self, ValueKind};
-use crate::db::articles::{self as store, ArticleRow, ListFilter, SortField, SortValue, StatusFilter};
+use crate::db::articles::{self as store, ListFilter, Loaded, SortField, SortValue, StatusFilter};
 use crate::db::categories as category_store;
 use crate::error::ApiError;
 use crate::routes::{paged_with, url_with, CountMeta, PageMeta, PageParams, Paging};
 use crate::{db, search, AppState};
+
+/// Most tag slugs in one `tag` filter.
+pub const MAX_TAG_FILTER: usize = 100;
 
 /// Filters, sort and cursor of the article list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,7 +38,7 @@ pub struct ArticleFilters {
     /// Category slug; includes its descendant categories.
     #[param(example = "thoi-su")]
     pub category: Option<String>,
-    /// Tag slugs, comma-separated: articles with any of them.
+    /// Tag slugs, comma-separated: articles with any of them (at most 100).
     #[param(example = "thi-dua,giao-duc")]
     pub tag: Option<String>,
     /// Exact byline.
@@ -179,7 +182,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
         (status = 200, description = "Articles without bodies. Page mode: `meta` = `{page, per_page, total, total_pages}` with `X-Total-Count` and `Link` (first, prev, next, last). Cursor mode: `meta` = `{per_page, next_cursor}` with `Link` rel=\"next\".", body = ArticleList,
             headers(("X-Total-Count" = i64, description = "Items matching (page mode)"),
                     ("Link" = String, description = "Navigation links (RFC 8288)"))),
-        (status = 400, description = "A malformed parameter, `page` with `cursor`, a cursor that is not for this sort, or a search page beyond result 10,000 (`page` × `per_page` > 10,000 with `q`: use cursor mode)"),
+        (status = 400, description = "A malformed parameter, `page` with `cursor`, a cursor that is not for this sort, more than 100 tag slugs, a query string over 4,096 bytes, or a search page beyond result 10,000 (`page` × `per_page` > 10,000 with `q`: use cursor mode)"),
         (status = 503, description = "With `q` only: every search slot stayed busy for 1 s, or the search index is still being built; retry after `Retry-After` seconds",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -214,12 +217,16 @@ pub async fn list(
                 .ok_or_else(|| ApiError::BadRequest("the cursor is not valid for this list and sort".to_owned()))?,
         ),
     };
+    let tags = non_empty(&filters.tag)
+        .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    if tags.as_ref().is_some_and(|tags| tags.len() > MAX_TAG_FILTER) {
+        return Err(ApiError::BadRequest(format!("tag takes at most {MAX_TAG_FILTER} slugs")));
+    }
     let filter = ListFilter {
         status: status_filter(filters.status, access)?,
         now: db::now(),
         categories: None,
-        tags: non_empty(&filters.tag)
-            .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+        tags,
         author: non_empty(&filters.author).map(str::to_owned),
         featured: filters.featured,
         published_after: non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?,
@@ -246,7 +253,7 @@ pub async fn list(
                     after,
                     &sorted.name,
                 )?;
-                Ok(ListPage { data: items(conn, &rows)?, total: total.map(|t| (t, None)), next_cursor: next })
+                Ok(ListPage { data: items(&rows)?, total: total.map(|t| (t, None)), next_cursor: next })
             })
             .await?
         }
@@ -294,7 +301,7 @@ pub struct RelatedList {
 }
 
 /// A page of rows, the total (page mode) and the next cursor (cursor mode).
-pub type Page = (Vec<ArticleRow>, Option<i64>, Option<String>);
+pub type Page = (Vec<Loaded>, Option<i64>, Option<String>);
 
 /// A page in a SQL sort order, by offset or after a keyset position.
 pub fn by_sort(
@@ -314,8 +321,10 @@ pub fn by_sort(
     let mut rows = store::page(conn, filter, sort, 0, after, paging.limit() + 1)?;
     let more = rows.len() > paging.per_page as usize;
     rows.truncate(paging.per_page as usize);
-    let next =
-        rows.last().filter(|_| more).map(|last| cursor::encode(sort_name, &store::sort_value(last, sort.0), last.id));
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| cursor::encode(sort_name, &store::sort_value(&last.article, sort.0), last.article.id));
     Ok((rows, None, next))
 }
 
@@ -357,7 +366,7 @@ pub async fn related(
     let data = db::run(&state.pool, move |conn| {
         let article = visible(store::find(conn, id)?, access, &format!("id {id}"))?;
         let rows = store::related(conn, &article, db::now(), i64::from(limit))?;
-        items(conn, &rows)
+        items(&rows)
     })
     .await?;
     let total = data.len() as i64;

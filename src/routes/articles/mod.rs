@@ -4,25 +4,21 @@ pub mod list;
 pub mod search;
 pub mod write;
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::SqliteConnection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::utc;
 use crate::auth::Access;
-use crate::db::articles::{self as store, ArticleRow};
-use crate::db::categories::CategoryRow;
-use crate::db::tags::TagRow;
+use crate::db::articles::{self as store, ArticleRow, Loaded};
 use crate::error::ApiError;
 use crate::{db, AppState};
 
 /// A category as embedded in an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CategoryRef {
     #[schema(example = 3)]
     pub id: i32,
@@ -33,7 +29,7 @@ pub struct CategoryRef {
 }
 
 /// A tag as embedded in an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TagRef {
     #[schema(example = 12)]
     pub id: i32,
@@ -129,8 +125,18 @@ impl Article {
 }
 
 impl ArticleItem {
-    fn build(row: &ArticleRow, category: Option<&CategoryRow>, tags: &[TagRow]) -> Self {
-        Self {
+    /// The item for a row loaded with its category and tags.
+    fn build(loaded: &Loaded) -> Result<Self, ApiError> {
+        let row = &loaded.article;
+        let category = match &loaded.category_json {
+            Some(json) => Some(serde_json::from_str::<CategoryRef>(json).map_err(ApiError::internal)?),
+            None => None,
+        };
+        let tags = match &loaded.tags_json {
+            Some(json) => serde_json::from_str::<Vec<TagRef>>(json).map_err(ApiError::internal)?,
+            None => Vec::new(),
+        };
+        Ok(Self {
             id: row.id,
             slug: row.slug.clone(),
             title: row.title.clone(),
@@ -138,8 +144,8 @@ impl ArticleItem {
             author: row.author.clone(),
             status: row.status.clone(),
             published_at: row.published_at.map(utc),
-            category: category.map(|c| CategoryRef { id: c.id, slug: c.slug.clone(), name: c.name.clone() }),
-            tags: tags.iter().map(|t| TagRef { id: t.id, slug: t.slug.clone(), name: t.name.clone() }).collect(),
+            category,
+            tags,
             cover_image_url: row.cover_image_url.clone(),
             featured: row.featured,
             view_count: row.view_count,
@@ -148,28 +154,24 @@ impl ArticleItem {
             updated_at: utc(row.updated_at),
             version: row.version,
             highlight: None,
-        }
+        })
     }
 }
 
-/// List items for `rows`, with categories and tags loaded in two queries.
-pub fn items(conn: &mut SqliteConnection, rows: &[ArticleRow]) -> Result<Vec<ArticleItem>, ApiError> {
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let mut tags: HashMap<i32, Vec<TagRow>> = store::tags_of(conn, &ids)?;
-    let categories = store::categories_of(conn, rows)?;
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let category = row.category_id.and_then(|id| categories.get(&id));
-            ArticleItem::build(row, category, &tags.remove(&row.id).unwrap_or_default())
-        })
-        .collect())
+/// List items for rows loaded with their categories and tags (no further query).
+pub fn items(rows: &[Loaded]) -> Result<Vec<ArticleItem>, ApiError> {
+    rows.iter().map(ArticleItem::build).collect()
 }
 
-/// The whole article for `row`.
-pub fn full(conn: &mut SqliteConnection, row: ArticleRow) -> Result<Article, ApiError> {
-    let item = items(conn, std::slice::from_ref(&row))?.pop().ok_or_else(|| ApiError::internal("article vanished"))?;
-    Ok(Article { item, body: row.body })
+/// The whole article for a loaded row.
+pub fn full(loaded: Loaded) -> Result<Article, ApiError> {
+    let item = ArticleItem::build(&loaded)?;
+    Ok(Article { item, body: loaded.article.body })
+}
+
+/// The whole article with `id` as stored now (after a write): one query.
+pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<Article, ApiError> {
+    full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?)
 }
 
 /// Whether the public may see `row` at `now`.
@@ -181,6 +183,14 @@ pub fn visible_to_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
 pub fn visible(row: Option<ArticleRow>, access: Access, key: &str) -> Result<ArticleRow, ApiError> {
     match row {
         Some(row) if access.sees_unpublished() || visible_to_public(&row, db::now()) => Ok(row),
+        _ => Err(ApiError::not_found("article", key)),
+    }
+}
+
+/// The loaded article if `access` may see it, else 404.
+pub fn visible_loaded(loaded: Option<Loaded>, access: Access, key: &str) -> Result<Loaded, ApiError> {
+    match loaded {
+        Some(loaded) if access.sees_unpublished() || visible_to_public(&loaded.article, db::now()) => Ok(loaded),
         _ => Err(ApiError::not_found("article", key)),
     }
 }
@@ -200,8 +210,7 @@ pub fn visible(row: Option<ArticleRow>, access: Access, key: &str) -> Result<Art
 pub async fn show(state: web::Data<AppState>, access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let article = db::run(&state.pool, move |conn| {
-        let row = visible(store::find(conn, id)?, access, &format!("id {id}"))?;
-        full(conn, row)
+        full(visible_loaded(store::find_loaded(conn, id)?, access, &format!("id {id}"))?)
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
@@ -224,8 +233,7 @@ pub async fn show_by_slug(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let article = db::run(&state.pool, move |conn| {
-        let row = visible(store::find_by_slug(conn, &slug)?, access, &format!("slug '{slug}'"))?;
-        full(conn, row)
+        full(visible_loaded(store::find_loaded_by_slug(conn, &slug)?, access, &format!("slug '{slug}'"))?)
     })
     .await?;
     Ok(article.answer(StatusCode::OK))

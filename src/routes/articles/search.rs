@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::list::{by_sort, ListPage, Sorted};
 use super::{items, visible_to_public, Highlight};
 use crate::cursor;
-use crate::db::articles::{self as store, ArticleRow, ListFilter, SortField, SortValue, StatusFilter};
+use crate::db::articles::{self as store, ArticleRow, ListFilter, Loaded, SortField, SortValue, StatusFilter};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::ApiError;
 use crate::routes::Paging;
@@ -108,7 +108,7 @@ pub async fn page(
                 let sort = (sorted.field, sorted.descending);
                 let (rows, total, next_cursor) =
                     by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
-                let data = highlighted(&mut conn, &rows, &query)?;
+                let data = highlighted(&rows, &query)?;
                 return Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor });
             }
             let mut hits = found.hits;
@@ -121,23 +121,19 @@ pub async fn page(
             // The index trails the database by up to a second: never show the public
             // what it may not see now.
             if filter.status == StatusFilter::Visible {
-                rows.retain(|row| visible_to_public(row, filter.now));
+                rows.retain(|loaded| visible_to_public(&loaded.article, filter.now));
             }
             let total = found.total.map(|(n, capped)| (i64::try_from(n).unwrap_or(i64::MAX), Some(capped)));
-            Ok(ListPage { data: highlighted(&mut conn, &rows, &query)?, total, next_cursor })
+            Ok(ListPage { data: highlighted(&rows, &query)?, total, next_cursor })
         })
         .await
 }
 
 /// List items for `rows` with their highlights.
-fn highlighted(
-    conn: &mut diesel::SqliteConnection,
-    rows: &[ArticleRow],
-    query: &search::Query,
-) -> Result<Vec<super::ArticleItem>, ApiError> {
-    let mut data = items(conn, rows)?;
-    for (item, row) in data.iter_mut().zip(rows) {
-        item.highlight = Some(highlight(row, query));
+fn highlighted(rows: &[Loaded], query: &search::Query) -> Result<Vec<super::ArticleItem>, ApiError> {
+    let mut data = items(rows)?;
+    for (item, loaded) in data.iter_mut().zip(rows) {
+        item.highlight = Some(highlight(&loaded.article, query));
     }
     Ok(data)
 }

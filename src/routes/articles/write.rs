@@ -7,7 +7,7 @@ use diesel::SqliteConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{full, Article};
+use super::{reload, Article};
 use crate::auth::WriteAccess;
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
@@ -309,7 +309,7 @@ pub async fn create(
             views.note(&row);
             Ok::<_, ApiError>(row)
         })?;
-        full(conn, row)
+        reload(conn, row.id)
     })
     .await?;
     let mut response = article.answer(StatusCode::CREATED);
@@ -403,7 +403,7 @@ where
             views.note(&row);
             Ok(row)
         })?;
-        full(conn, row)
+        reload(conn, row.id)
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
