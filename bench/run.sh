@@ -76,7 +76,18 @@ load() { # mode url token connections seconds: one wrk run, its RESULT line
     BENCH_MODE=$1 BENCH_TOKEN=$3 BENCH_SLUGS="$data/slugs.txt" BENCH_IDS="$data/ids.txt" BENCH_CATEGORY="$category" \
         BENCH_QUERIES="$data/queries.txt" wrk -t1 -c"$4" -d"$5s" -s bench/scenario.lua "$2" | grep '^RESULT'
 }
+settle() { # until the server is idle: work queued by the last scenario (slow answers
+    # still being computed, views still being flushed) must not land on the next one
+    local deadline=$(( $(date +%s) + 60 )) t
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        t=$(curl -s -o /dev/null -w '%{time_total}' "$base/readyz")
+        awk -v t="$t" 'BEGIN { exit !(t < 0.02) }' && return 0
+        sleep 0.2
+    done
+    echo "the server did not settle within 60 s" >&2
+}
 run() { # name mode url [token]
+    settle
     local line
     line=$(load "$2" "$3" "${4:-}" "$connections" "$duration")
     echo "$1 $line rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")" | tee -a "$results" >&2
@@ -94,6 +105,7 @@ run post_view_2 view "$base"
 run post_view_3 view "$base"
 # Anonymous article and list reads while views flow (each flush used to outdate
 # every cached answer).
+settle
 load view "$base" "" 16 $((duration + 2)) > "$data/background_views.txt" &
 viewing=$!
 sleep 1
@@ -105,6 +117,7 @@ run search search "$base"
 run search_uncached search "$base" "$token"
 run suggest suggest "$base" "$token"
 # Uncached article reads (read token) again, while 8 connections search.
+settle
 load search "$base" "$token" 8 $((duration + 2)) > "$data/background_search.txt" &
 searching=$!
 sleep 1

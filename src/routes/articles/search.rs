@@ -108,7 +108,9 @@ pub async fn page(
                 let sort = (sorted.field, sorted.descending);
                 let (rows, total, next_cursor) =
                     by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
-                let data = highlighted(&rows, &query)?;
+                // List rows come without bodies: the page's leads, for snippets.
+                let ids: Vec<i32> = rows.iter().map(|loaded| loaded.article.id).collect();
+                let data = highlighted(&store::by_ids_with_lead(&mut conn, &ids, SNIPPET_SCAN)?, &query)?;
                 return Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor });
             }
             let mut hits = found.hits;
