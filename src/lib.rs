@@ -68,6 +68,7 @@ impl AppState {
         let views = views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs), content.clone());
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
+        views.load_counts(&mut conn).map_err(|e| format!("cannot load view counts: {e}"))?;
         drop(conn);
         Ok(Self {
             pool: pool.clone(),

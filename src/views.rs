@@ -84,6 +84,9 @@ pub struct ViewBuffer {
     /// started afresh.
     verdicts: RwLock<HashMap<Box<str>, bool>>,
     published: RwLock<HashMap<i32, NaiveDateTime>>,
+    /// Every article's view count as flushed (absent = 0), so cached answers can show
+    /// current counts without being recomputed.
+    counts: RwLock<HashMap<i32, i64>>,
     flushing: Mutex<()>,
     flushes: AtomicU64,
     content: Arc<ContentGeneration>,
@@ -109,6 +112,7 @@ impl ViewBuffer {
             bots: isbot::Bots::default(),
             verdicts: RwLock::new(HashMap::new()),
             published: RwLock::new(HashMap::new()),
+            counts: RwLock::new(HashMap::new()),
             flushing: Mutex::new(()),
             flushes: AtomicU64::new(0),
             content,
@@ -183,6 +187,31 @@ impl ViewBuffer {
     /// the views go back into the buffer for the next try; none is dropped.
     pub fn flush(&self, pool: &DbPool) -> Result<i64, String> {
         let _one_at_a_time = lock(&self.flushing);
+        self.flush_alone(pool)
+    }
+
+    /// Writes the buffered views, then sets `article`'s total to `total` with `set`
+    /// (which says whether the article exists), with no flush in between, so that
+    /// the count kept in memory is the one in the database.
+    pub fn replace_total(
+        &self,
+        pool: &DbPool,
+        article: i32,
+        total: i64,
+        set: impl FnOnce(&mut diesel::SqliteConnection) -> diesel::QueryResult<bool>,
+    ) -> Result<bool, String> {
+        let _one_at_a_time = lock(&self.flushing);
+        self.flush_alone(pool)?;
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let found = conn.immediate_transaction(set).map_err(|e| e.to_string())?;
+        if found {
+            write(&self.counts).insert(article, total);
+        }
+        Ok(found)
+    }
+
+    /// [`Self::flush`] while holding the flush lock.
+    fn flush_alone(&self, pool: &DbPool) -> Result<i64, String> {
         let batch: Vec<(i32, NaiveDate, i64)> =
             std::mem::take(&mut *lock(&self.pending)).into_iter().map(|((a, d), n)| (a, d, n)).collect();
         if batch.is_empty() {
@@ -194,8 +223,14 @@ impl ViewBuffer {
         match written {
             Ok(()) => {
                 self.flushes.fetch_add(1, Ordering::Relaxed);
-                // view_count and the most-read lists changed: cached answers are old.
-                self.content.bump();
+                let mut counts = write(&self.counts);
+                for (article, _, views) in &batch {
+                    *counts.entry(*article).or_default() += views;
+                }
+                drop(counts);
+                // Counts changed, content did not: cached answers take the new counts;
+                // only answers ordered or made by views (most read, history) are old.
+                self.content.bump_views();
                 Ok(batch.iter().map(|(_, _, n)| n).sum())
             }
             Err(error) => {
@@ -214,6 +249,19 @@ impl ViewBuffer {
         let count = all.len();
         *write(&self.published) = all.into_iter().collect();
         Ok(count)
+    }
+
+    /// Loads every article's view count (at start).
+    pub fn load_counts(&self, conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<usize> {
+        let all = db::articles::view_counts(conn)?;
+        let count = all.len();
+        *write(&self.counts) = all.into_iter().collect();
+        Ok(count)
+    }
+
+    /// The flushed view count of `article` (0 when it has none).
+    pub fn view_count(&self, article: i32) -> i64 {
+        read(&self.counts).get(&article).copied().unwrap_or(0)
     }
 
     /// Whether the public may see `article` at `now`, from memory.
@@ -250,6 +298,7 @@ impl ViewBuffer {
     /// Forgets an article just deleted (inside the delete's transaction).
     pub fn forget(&self, article: i32) {
         write(&self.published).remove(&article);
+        write(&self.counts).remove(&article);
     }
 }
 

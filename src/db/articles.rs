@@ -181,6 +181,11 @@ pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<ArticleR
     articles::table.find(id).select(ArticleRow::as_select()).first(conn).optional()
 }
 
+/// (id, view_count) of every article with views.
+pub fn view_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, i64)>> {
+    articles::table.filter(articles::view_count.gt(0)).select((articles::id, articles::view_count)).load(conn)
+}
+
 /// (id, published_at) of every published article.
 pub fn published_times(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
     let rows: Vec<(i32, Option<NaiveDateTime>)> = articles::table

@@ -4,11 +4,18 @@
 //! or a list page gets the same bytes. Successful anonymous `GET`s under `/api/` are
 //! kept (body and headers) keyed by path and query, and tagged with the content
 //! generation current when they were computed. Every successful write bumps the
-//! generation before its response leaves the server, and so does every view flush
-//! that wrote something: an entry from an older generation is never served, so after
-//! a write returns the next read sees the change. What changes by time alone (a
-//! scheduled article coming due, a new UTC day for most-read windows) bumps the
-//! generation too, from the view flusher's tick (every `BANTIN_VIEW_FLUSH_MS`).
+//! generation before its response leaves the server: an entry from an older
+//! generation is never served, so after a write returns the next read sees the
+//! change. What changes by time alone (a scheduled article coming due, a new UTC day
+//! for most-read windows) bumps the generation too, from the view flusher's tick.
+//!
+//! View counts are kept apart from content. A view flush bumps only the views
+//! generation: an entry keeps its content and, when served after a flush, takes the
+//! current `view_count` of each article in it (the positions of the numbers are found
+//! once, when the entry is stored) and the single-article `ETag` is rewritten with it
+//! (list tags are hashes of the served body, so they change too). Only answers made
+//! or ordered by views (most read, view history, `sort=view_count`) are outdated by a
+//! flush.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -57,28 +64,139 @@ fn is_single_article(path: &str) -> bool {
     }
 }
 
-/// The version of all content: bumped by every write.
+/// Whether an answer is made or ordered by views, beyond the counts it shows: such
+/// answers are outdated by every view flush.
+fn depends_on_views(path: &str, query: &str) -> bool {
+    path.ends_with("/views")
+        || path == "/api/v1/articles/popular"
+        || query.split('&').any(|pair| matches!(pair, "sort=view_count" | "sort=-view_count" | "sort=%2Dview_count"))
+}
+
+/// The version of all content, bumped by every write, and of view counts, bumped by
+/// every view flush.
 #[derive(Debug, Default)]
-pub struct ContentGeneration(AtomicU64);
+pub struct ContentGeneration {
+    content: AtomicU64,
+    views: AtomicU64,
+}
 
 impl ContentGeneration {
-    /// The current generation.
+    /// The current content generation.
     pub fn current(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
+        self.content.load(Ordering::Acquire)
     }
 
     /// Marks every cached answer as outdated.
     pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.content.fetch_add(1, Ordering::AcqRel);
     }
+
+    /// The current views generation.
+    pub fn views(&self) -> u64 {
+        self.views.load(Ordering::Acquire)
+    }
+
+    /// Marks every cached view count as outdated (and answers made by views).
+    pub fn bump_views(&self) {
+        self.views.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Where an article's `view_count` number stands in a cached body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CountAt {
+    start: usize,
+    end: usize,
+    article: i32,
 }
 
 struct Entry {
     fresh_until: Instant,
     refreshing: AtomicBool,
     generation: u64,
+    /// The views generation the counts in `body` are from.
+    views: u64,
+    /// Outdated by any view flush (see [`depends_on_views`]).
+    by_views: bool,
+    counts: Vec<CountAt>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
+}
+
+const COUNT_KEY: &[u8] = b"\"view_count\":";
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// The `view_count` numbers of `body` with their articles, in order: one article, or
+/// the items of `data`. `None` when the body's counts cannot be matched to articles.
+fn count_spots(body: &[u8]) -> Option<Vec<CountAt>> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let id = |item: &serde_json::Value| item.get("id")?.as_i64().and_then(|id| i32::try_from(id).ok());
+    let articles: Vec<i32> = if value.get("view_count").is_some() {
+        vec![id(&value)?]
+    } else {
+        match value.get("data").and_then(|data| data.as_array()) {
+            Some(items) => {
+                items.iter().filter(|item| item.get("view_count").is_some()).map(id).collect::<Option<_>>()?
+            }
+            None => Vec::new(),
+        }
+    };
+    // A key inside a string is escaped (`\"view_count\":`), so every unescaped one is
+    // a field, in the order the items were written.
+    let mut spots = Vec::with_capacity(articles.len());
+    let mut from = 0;
+    for article in articles {
+        let start = from + find(&body[from..], COUNT_KEY)? + COUNT_KEY.len();
+        let end = start + body[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        spots.push(CountAt { start, end, article });
+        from = end;
+    }
+    match find(&body[from..], COUNT_KEY) {
+        Some(_) => None,
+        None => Some(spots),
+    }
+}
+
+impl Entry {
+    /// This entry with the view counts `count_of` gives now, as of views generation
+    /// `views`; a single article's `ETag` (`W/"a1-v2.{count}"`) follows its count.
+    fn recounted(&self, views: u64, count_of: impl Fn(i32) -> i64) -> Self {
+        let mut body = Vec::with_capacity(self.body.len() + 8 * self.counts.len());
+        let mut counts = Vec::with_capacity(self.counts.len());
+        let mut at = 0;
+        for spot in &self.counts {
+            body.extend_from_slice(&self.body[at..spot.start]);
+            let start = body.len();
+            body.extend_from_slice(count_of(spot.article).to_string().as_bytes());
+            counts.push(CountAt { start, end: body.len(), article: spot.article });
+            at = spot.end;
+        }
+        body.extend_from_slice(&self.body[at..]);
+        let mut headers = self.headers.clone();
+        if let [spot] = self.counts.as_slice() {
+            for (name, value) in &mut headers {
+                let tag = value.to_str().ok().filter(|_| *name == actix_web::http::header::ETAG);
+                if let Some(tag) = tag.and_then(|tag| tag.rfind('.').map(|dot| &tag[..dot])) {
+                    if let Ok(new) = HeaderValue::from_str(&format!("{tag}.{}\"", count_of(spot.article))) {
+                        *value = new;
+                    }
+                }
+            }
+        }
+        Self {
+            fresh_until: self.fresh_until,
+            refreshing: AtomicBool::new(false),
+            generation: self.generation,
+            views,
+            by_views: self.by_views,
+            counts,
+            headers,
+            body: Bytes::from(body),
+        }
+    }
 }
 
 /// The cache of anonymous reads.
@@ -156,10 +274,22 @@ impl ResponseCache {
         }
     }
 
-    /// The entry to serve for `key`: none when absent or outdated by a write, or
-    /// when it is stale and this reader is the one to recompute it.
-    fn get(&self, single_article: bool, key: &str) -> Option<Arc<Entry>> {
-        let entry = self.of(single_article).get(key).filter(|entry| entry.generation == self.generation.current())?;
+    /// The entry to serve for `key`: none when absent or outdated by a write (or by a
+    /// view flush, for answers made by views), or when it is stale and this reader is
+    /// the one to recompute it. Counts changed by a flush are brought up to date with
+    /// `count_of`.
+    fn get(&self, single_article: bool, key: &str, count_of: impl Fn(i32) -> i64) -> Option<Arc<Entry>> {
+        let views = self.generation.views();
+        let mut entry = self
+            .of(single_article)
+            .get(key)
+            .filter(|entry| entry.generation == self.generation.current())
+            .filter(|entry| !entry.by_views || entry.views == views)?;
+        if entry.views != views {
+            let recounted = Arc::new(entry.recounted(views, count_of));
+            self.of(single_article).insert(key.to_owned(), recounted.clone());
+            entry = recounted;
+        }
         if Instant::now() < entry.fresh_until || entry.refreshing.swap(true, Ordering::AcqRel) {
             return Some(entry);
         }
@@ -202,14 +332,17 @@ pub async fn response_cache(
         }
         ServiceResponse::new(req.into_parts().0, response.body(entry.body.clone()))
     };
-    if let Some(entry) = state.responses.get(single_article, &key) {
+    let by_views = depends_on_views(req.path(), req.query_string());
+    let views = state.views.clone();
+    let count_of = move |article| views.view_count(article);
+    if let Some(entry) = state.responses.get(single_article, &key, &count_of) {
         return Ok(serve(req, &entry));
     }
     let _flight = match state.responses.join(&key) {
         Turn::Lead(flight) => Some(flight),
         Turn::Wait(done) => {
             done.await;
-            if let Some(entry) = state.responses.get(single_article, &key) {
+            if let Some(entry) = state.responses.get(single_article, &key, &count_of) {
                 return Ok(serve(req, &entry));
             }
             // The leader's answer was not cacheable (or is already outdated): compute.
@@ -217,6 +350,7 @@ pub async fn response_cache(
         }
     };
     let generation = state.content.current();
+    let views_generation = state.content.views();
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {
         return Ok(response.map_into_boxed_body());
@@ -225,10 +359,15 @@ pub async fn response_cache(
     let (response, body) = response.into_parts();
     let body = body_bytes(body).await?;
     let headers = response.headers().iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    let counts = if by_views { None } else { count_spots(&body) };
     let entry = Entry {
         fresh_until: Instant::now() + fresh_for,
         refreshing: AtomicBool::new(false),
         generation,
+        views: views_generation,
+        // Counts that cannot be placed: outdated by flushes, as before.
+        by_views: by_views || counts.is_none(),
+        counts: counts.unwrap_or_default(),
         headers,
         body: body.clone(),
     };
@@ -239,6 +378,57 @@ pub async fn response_cache(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_found_in_articles_and_lists_and_replaced_in_place() {
+        let list = br#"{"data":[{"id":7,"title":"\"view_count\":9","category":{"id":1},"view_count":12,"version":1},{"id":8,"view_count":0}],"meta":{"total":2}}"#;
+        let spots = count_spots(list).expect("spots");
+        assert_eq!(
+            spots.iter().map(|s| (s.article, &list[s.start..s.end])).collect::<Vec<_>>(),
+            [(7, &b"12"[..]), (8, &b"0"[..])]
+        );
+        let entry = Entry {
+            fresh_until: Instant::now(),
+            refreshing: AtomicBool::new(false),
+            generation: 0,
+            views: 0,
+            by_views: false,
+            counts: spots,
+            headers: Vec::new(),
+            body: Bytes::from_static(list),
+        };
+        let recounted = entry.recounted(1, |article| if article == 7 { 1500 } else { 3 });
+        let value: serde_json::Value = serde_json::from_slice(&recounted.body).expect("json");
+        assert_eq!(value["data"][0]["view_count"], 1500);
+        assert_eq!(value["data"][1]["view_count"], 3);
+        assert_eq!(value["data"][0]["title"], "\"view_count\":9");
+        let again = recounted.recounted(2, |_| 4);
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&again.body).expect("json")["data"][0]["view_count"], 4);
+
+        let one = br#"{"id":3,"tags":[{"id":4}],"view_count":5,"body":"<p>x</p>"}"#;
+        let entry = Entry {
+            counts: count_spots(one).expect("spots"),
+            headers: vec![(actix_web::http::header::ETAG, HeaderValue::from_static("W/\"a3-v2.5\""))],
+            body: Bytes::from_static(one),
+            ..entry
+        };
+        let recounted = entry.recounted(1, |_| 6);
+        assert_eq!(recounted.headers[0].1, "W/\"a3-v2.6\"");
+        assert!(
+            count_spots(br#"{"data":[{"id":1,"view_count":1}],"extra":{"view_count":2}}"#).is_none(),
+            "unplaceable"
+        );
+        assert_eq!(count_spots(br#"{"data":[{"id":1,"name":"x"}]}"#), Some(Vec::new()));
+    }
+
+    #[test]
+    fn answers_made_by_views_are_known_by_their_url() {
+        assert!(depends_on_views("/api/v1/articles/popular", "window=day"));
+        assert!(depends_on_views("/api/v1/articles/3/views", ""));
+        assert!(depends_on_views("/api/v1/articles", "q=x&sort=-view_count"));
+        assert!(!depends_on_views("/api/v1/articles", "sort=-published_at"));
+        assert!(!depends_on_views("/api/v1/articles/slug/tin-moi", ""));
+    }
 
     #[test]
     fn only_one_article_lives_long() {

@@ -178,10 +178,23 @@ async fn stats(
 }
 
 /// Writes every buffered view now, so a following set or reset is exact.
-async fn flush_now(state: &AppState) -> Result<(), ApiError> {
+/// Writes the buffered views, then `write` (setting article `id`'s total to `total`):
+/// 404 when there is no such article.
+async fn replace_total(
+    state: &AppState,
+    id: i32,
+    total: i64,
+    write: impl FnOnce(&mut diesel::SqliteConnection) -> diesel::QueryResult<bool> + Send + 'static,
+) -> Result<(), ApiError> {
     let views = state.views.clone();
     let pool = state.pool.clone();
-    web::block(move || views.flush(&pool)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
+    let found = web::block(move || views.replace_total(&pool, id, total, write))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    if !found {
+        return Err(ApiError::not_found("article", format!("id {id}")));
+    }
     Ok(())
 }
 
@@ -213,14 +226,7 @@ pub async fn set(
     if total < 0 {
         return Err(ApiError::invalid("total", "must be 0 or more"));
     }
-    flush_now(&state).await?;
-    db::run(&state.pool, move |conn| {
-        if !conn.immediate_transaction(|conn| db::views::set_total(conn, id, total))? {
-            return Err(ApiError::not_found("article", format!("id {id}")));
-        }
-        Ok(())
-    })
-    .await?;
+    replace_total(&state, id, total, move |conn| db::views::set_total(conn, id, total)).await?;
     let to = Utc::now().date_naive();
     let from = to - Duration::days(DEFAULT_HISTORY_DAYS - 1);
     Ok(HttpResponse::Ok().json(stats(&state, Access::Write, id, from, to).await?))
@@ -243,14 +249,7 @@ pub async fn reset(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    flush_now(&state).await?;
-    db::run(&state.pool, move |conn| {
-        if !conn.immediate_transaction(|conn| db::views::reset(conn, id))? {
-            return Err(ApiError::not_found("article", format!("id {id}")));
-        }
-        Ok(())
-    })
-    .await?;
+    replace_total(&state, id, 0, move |conn| db::views::reset(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -372,3 +372,43 @@ async fn concurrent_readers_of_an_uncached_list_all_get_the_answer() {
         assert_eq!(replies[0].body["meta"]["total"], 12);
     }
 }
+
+#[actix_web::test]
+async fn a_view_flush_keeps_cached_content_while_counts_and_etags_change() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let article = app.publish("Tin nóng", "2020-01-01T00:00:00Z", json!({})).await;
+    let one = format!("/api/v1/articles/{}", article["id"]);
+    let (first, list) = (app.get(&one).await, app.get("/api/v1/articles").await);
+    assert_eq!(first.body["view_count"], 0);
+    // A change behind the API's back: only an answer computed again would show it.
+    let mut conn = app.pool.get().expect("connection");
+    diesel::sql_query("UPDATE articles SET title = 'Đổi ngầm'").execute(&mut conn).expect("update");
+    drop(conn);
+    for n in 0..3 {
+        app.view(&article["id"], Some(&format!("Mozilla/5.0 Firefox/120.0 reader-{n}"))).await;
+    }
+    assert_eq!(app.flush_views(), 3);
+
+    let second = app.get(&one).await;
+    assert_eq!(second.body["view_count"], 3, "the count as flushed");
+    assert_eq!(second.body["title"], "Tin nóng", "the content stayed cached");
+    assert_eq!(second.header("etag"), Some(format!("W/\"a{}-v1.3\"", article["id"]).as_str()));
+    let listed = app.get("/api/v1/articles").await;
+    assert_eq!(listed.body["data"][0]["view_count"], 3);
+    assert_eq!(listed.body["data"][0]["title"], "Tin nóng");
+    assert_ne!(listed.header("etag"), list.header("etag"), "list tags follow their counts");
+    // Revalidation with the old tags fetches the new counts; the new tags answer 304.
+    for (path, old, new) in [(&one, &first, &second), (&"/api/v1/articles".to_owned(), &list, &listed)] {
+        let stale = get_with(&app, path, &[("If-None-Match", old.header("etag").unwrap_or_default())]).await;
+        assert_eq!(stale.status, 200, "{path}");
+        let fresh = get_with(&app, path, &[("If-None-Match", new.header("etag").unwrap_or_default())]).await;
+        assert_eq!(fresh.status, 304, "{path}");
+    }
+    // Answers made by views are computed again.
+    let popular = app.get("/api/v1/articles/popular?window=day").await;
+    assert_eq!(popular.body["data"][0]["window_views"], 3);
+    // A write still outdates everything.
+    app.patch(&one, json!({"featured": true})).await;
+    assert_eq!(app.get(&one).await.body["title"], "Đổi ngầm");
+}
