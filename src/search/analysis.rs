@@ -67,37 +67,41 @@ pub fn prefix_term(term: &str) -> &str {
     }
 }
 
-/// Tokenizer name of [`FoldedWords`].
+/// Tokenizer name of the full-word fields ([`Folded::WORDS`]).
 pub const WORDS: &str = "bantin_words";
-/// Tokenizer name of [`FoldedPrefixes`].
+/// Tokenizer name of the prefix fields ([`Folded::PREFIXES`]).
 pub const PREFIXES: &str = "bantin_prefixes";
 
-/// The words of a text, folded: the tokenizer of the full-word fields.
-#[derive(Debug, Clone, Default)]
-pub struct FoldedWords;
+/// The index's tokenizer: the folded words of a text, or every prefix (1 to
+/// [`MAX_PREFIX`] characters) of each, so that "the last word as a prefix" is one term
+/// lookup.
+#[derive(Debug, Clone, Copy)]
+pub struct Folded {
+    prefixes: bool,
+}
 
-impl Tokenizer for FoldedWords {
+impl Folded {
+    /// Folded words.
+    pub const WORDS: Self = Self { prefixes: false };
+    /// Every prefix of every folded word.
+    pub const PREFIXES: Self = Self { prefixes: true };
+}
+
+impl Tokenizer for Folded {
     type TokenStream<'a> = WordStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
-        WordStream { words: Words::new(text), token: Token::default(), prefixes: false, word_len: 0, emitted: 0 }
+        WordStream {
+            words: Words::new(text),
+            token: Token::default(),
+            prefixes: self.prefixes,
+            word_len: 0,
+            emitted: 0,
+        }
     }
 }
 
-/// Every prefix (1 to [`MAX_PREFIX`] characters) of every folded word: the tokenizer of
-/// the prefix fields, so that "the last word as a prefix" is one term lookup.
-#[derive(Debug, Clone, Default)]
-pub struct FoldedPrefixes;
-
-impl Tokenizer for FoldedPrefixes {
-    type TokenStream<'a> = WordStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
-        WordStream { words: Words::new(text), token: Token::default(), prefixes: true, word_len: 0, emitted: 0 }
-    }
-}
-
-/// Tokens of [`FoldedWords`] or [`FoldedPrefixes`].
+/// Tokens of [`Folded`].
 pub struct WordStream<'a> {
     words: Words<'a>,
     token: Token,
@@ -175,10 +179,10 @@ mod tests {
     fn accented_plain_upper_case_and_nfd_text_give_the_same_terms() {
         let expected = ["thi", "dua"];
         for text in ["Thi đua", "thi dua", "THI ĐUA", "Thi \u{111}ua", "Thi đu\u{61}", "thi d\u{75}a"] {
-            assert_eq!(tokens(FoldedWords, text), expected, "{text:?}");
+            assert_eq!(tokens(Folded::WORDS, text), expected, "{text:?}");
         }
         // NFD: "Việt" as V-i-e-U+0323-U+0302-t stays one word.
-        assert_eq!(tokens(FoldedWords, "Vie\u{323}\u{302}t Nam"), ["viet", "nam"]);
+        assert_eq!(tokens(Folded::WORDS, "Vie\u{323}\u{302}t Nam"), ["viet", "nam"]);
         assert_eq!(terms("Trà My — Hà-Nội, c++ 2024"), ["tra", "my", "ha", "noi", "c", "2024"]);
     }
 
@@ -204,9 +208,9 @@ mod tests {
 
     #[test]
     fn prefixes_cover_every_length_up_to_the_limit() {
-        assert_eq!(tokens(FoldedPrefixes, "Trào a"), ["trao", "tra", "tr", "t", "a"]);
+        assert_eq!(tokens(Folded::PREFIXES, "Trào a"), ["trao", "tra", "tr", "t", "a"]);
         let long = "x".repeat(MAX_PREFIX + 5);
-        let got = tokens(FoldedPrefixes, &long);
+        let got = tokens(Folded::PREFIXES, &long);
         assert_eq!(got.len(), MAX_PREFIX);
         assert_eq!(got[0], "x".repeat(MAX_PREFIX));
         assert_eq!(prefix_term(&long), "x".repeat(MAX_PREFIX));

@@ -33,6 +33,21 @@ pub struct Filters {
     pub published_before: Option<NaiveDateTime>,
 }
 
+impl Filters {
+    /// What the public sees, nothing else narrowed.
+    pub fn visible() -> Self {
+        Self {
+            status: StatusFilter::Visible,
+            categories: None,
+            tags: None,
+            author: None,
+            featured: None,
+            published_after: None,
+            published_before: None,
+        }
+    }
+}
+
 /// The order of hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -374,15 +389,15 @@ pub fn page(searcher: &Searcher, query: &dyn Query, order: Order, window: Window
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::analysis::{FoldedPrefixes, FoldedWords, PREFIXES, WORDS};
+    use crate::search::analysis::{Folded, PREFIXES, WORDS};
     use tantivy::{Index, TantivyDocument};
 
     /// An in-memory index of `n` documents with the same text (equal scores), ids 1..=n.
     fn index_of(n: u64) -> (Index, Fields) {
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
-        index.tokenizers().register(WORDS, FoldedWords);
-        index.tokenizers().register(PREFIXES, FoldedPrefixes);
+        index.tokenizers().register(WORDS, Folded::WORDS);
+        index.tokenizers().register(PREFIXES, Folded::PREFIXES);
         let mut writer = index
             .writer_with_options(tantivy::indexer::IndexWriterOptions::builder().num_worker_threads(1).build())
             .expect("writer");
@@ -405,15 +420,7 @@ mod tests {
     }
 
     fn filters() -> Filters {
-        Filters {
-            status: StatusFilter::Visible,
-            categories: None,
-            tags: None,
-            author: None,
-            featured: None,
-            published_after: None,
-            published_before: None,
-        }
+        Filters::visible()
     }
 
     #[test]

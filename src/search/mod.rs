@@ -25,7 +25,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub use self::engine::{Filters, Found, Hit, Order, Window, COUNT_CAP};
 pub use self::highlight::{escape, highlight, snippet, Query, MAX_QUERY_CHARS};
 use self::schema::{Fields, SCHEMA_VERSION};
-use crate::db::articles::StatusFilter;
 use crate::error::ApiError;
 
 /// How long a search waits for a free slot before answering 503.
@@ -255,16 +254,8 @@ impl Search {
         self.on_slot(move || {
             let searcher = this.reader.searcher();
             let fields = &this.fields;
-            let filters = Filters {
-                status: StatusFilter::Visible,
-                categories: None,
-                tags: None,
-                author: None,
-                featured: None,
-                published_after: None,
-                published_before: None,
-            };
-            let Some(query) = engine::build(fields, fields.title, fields.title_prefix, &terms, &filters) else {
+            let Some(query) = engine::build(fields, fields.title, fields.title_prefix, &terms, &Filters::visible())
+            else {
                 return Ok(Vec::new());
             };
             let window = Window::Offset { offset: 0, limit };
@@ -295,8 +286,8 @@ fn stored_progress(index: &Index) -> Option<Progress> {
 }
 
 fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(analysis::WORDS, analysis::FoldedWords);
-    index.tokenizers().register(analysis::PREFIXES, analysis::FoldedPrefixes);
+    index.tokenizers().register(analysis::WORDS, analysis::Folded::WORDS);
+    index.tokenizers().register(analysis::PREFIXES, analysis::Folded::PREFIXES);
 }
 
 /// The index in `dir` if it is readable and of this schema version.

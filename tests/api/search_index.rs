@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{As, Reply, TestApp};
-use crate::shutdown::{free_port, wait_ready, BIN};
+use crate::shutdown::{bantin, cli_token, free_port, serve, terminate, wait_ready};
 
 fn ids(reply: &Reply) -> Vec<i64> {
     let mut ids: Vec<i64> = TestApp::column(reply, "id").iter().filter_map(Value::as_i64).collect();
@@ -291,26 +291,8 @@ async fn write_storm_then_kill(
 async fn after_kill_9_in_a_write_storm_every_acknowledged_article_is_found_within_5_s() {
     let dir = tempfile::tempdir().expect("dir");
     let database = dir.path().join("bantin.db");
-    let token = std::process::Command::new(BIN)
-        .args(["token", "create", "--name", "editor", "--scope", "write"])
-        .arg("--database")
-        .arg(&database)
-        .output()
-        .expect("token");
-    assert!(token.status.success());
-    let token = String::from_utf8(token.stdout).expect("utf8").trim().to_owned();
-    let start = |port: u16| {
-        std::process::Command::new(BIN)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .arg("--database")
-            .arg(&database)
-            .env("BANTIN_RATE_LIMIT", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start bantin")
-    };
+    let token = cli_token(&database);
+    let start = |port: u16| serve(&database, port, &[]);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = awc::Client::default();
@@ -357,21 +339,11 @@ async fn after_kill_9_in_a_write_storm_every_acknowledged_article_is_found_withi
 async fn bantin_reindex_rebuilds_the_index_but_not_under_a_running_server() {
     let dir = tempfile::tempdir().expect("dir");
     let database = dir.path().join("bantin.db");
-    let bantin = |args: &[&str]| {
-        std::process::Command::new(BIN).args(args).arg("--database").arg(&database).output().expect("bantin")
-    };
-    let token = bantin(&["token", "create", "--name", "editor", "--scope", "write"]);
-    let token = String::from_utf8(token.stdout).expect("utf8").trim().to_owned();
+    let token = cli_token(&database);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = awc::Client::default();
-    let mut server = std::process::Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--database")
-        .arg(&database)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start bantin");
+    let server = serve(&database, port, &[]);
     wait_ready(&client, &base).await;
     let created = client
         .post(format!("{base}/api/v1/articles"))
@@ -381,7 +353,7 @@ async fn bantin_reindex_rebuilds_the_index_but_not_under_a_running_server() {
         .expect("create");
     assert_eq!(created.status().as_u16(), 201);
 
-    let refused = bantin(&["reindex"]);
+    let refused = bantin(&database, &["reindex"]);
     assert!(!refused.status.success(), "the running server holds the index");
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("stop it first"),
@@ -389,21 +361,13 @@ async fn bantin_reindex_rebuilds_the_index_but_not_under_a_running_server() {
         String::from_utf8_lossy(&refused.stderr)
     );
 
-    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    assert!(server.wait().expect("wait").success());
-    let rebuilt = bantin(&["reindex"]);
+    terminate(server);
+    let rebuilt = bantin(&database, &["reindex"]);
     let report = String::from_utf8_lossy(&rebuilt.stderr).to_string();
     assert!(rebuilt.status.success(), "{report}");
     assert!(report.contains("indexed 1 of 1 articles"), "{report}");
 
-    let mut server = std::process::Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--database")
-        .arg(&database)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start bantin");
+    let mut server = serve(&database, port, &[]);
     wait_ready(&client, &base).await;
     let mut reply = client.get(format!("{base}/api/v1/articles?q=cua%20dai")).send().await.expect("search");
     assert_eq!(reply.status().as_u16(), 200, "the rebuilt index is ready at once");

@@ -13,19 +13,37 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
 }
 
-/// Starts `bantin serve` with views flushed only hourly, so only the shutdown flush
-/// can write them.
-fn start(database: &Path, port: u16) -> Child {
+/// `bantin ARGS --database DATABASE`, run to its end.
+pub fn bantin(database: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).arg("--database").arg(database).output().expect("bantin")
+}
+
+/// A new write token for `database`, made by the command line.
+pub fn cli_token(database: &Path) -> String {
+    let made = bantin(database, &["token", "create", "--name", "editor", "--scope", "write"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    String::from_utf8(made.stdout).expect("utf8").trim().to_owned()
+}
+
+/// `bantin serve` on `database` at `port`, rate limits off, with `env` set.
+pub fn serve(database: &Path, port: u16, env: &[(&str, &str)]) -> Child {
     Command::new(BIN)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--database")
         .arg(database)
-        .env("BANTIN_VIEW_FLUSH_MS", "3600000")
+        .env("BANTIN_RATE_LIMIT", "0")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start bantin")
+}
+
+/// Starts `bantin serve` with views flushed only hourly, so only the shutdown flush
+/// can write them.
+fn start(database: &Path, port: u16) -> Child {
+    serve(database, port, &[("BANTIN_VIEW_FLUSH_MS", "3600000")])
 }
 
 pub async fn wait_ready(client: &awc::Client, base: &str) {
@@ -41,7 +59,8 @@ pub async fn wait_ready(client: &awc::Client, base: &str) {
     panic!("bantin did not become ready at {base}");
 }
 
-fn terminate(mut child: Child) {
+/// Sends SIGTERM and waits for a clean exit.
+pub fn terminate(mut child: Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -59,14 +78,7 @@ fn terminate(mut child: Child) {
 async fn views_recorded_before_sigterm_are_all_there_after_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let database = dir.path().join("bantin.db");
-    let token = Command::new(BIN)
-        .args(["token", "create", "--name", "editor", "--scope", "write"])
-        .arg("--database")
-        .arg(&database)
-        .output()
-        .expect("token");
-    assert!(token.status.success());
-    let token = String::from_utf8(token.stdout).expect("utf8").trim().to_owned();
+    let token = cli_token(&database);
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
