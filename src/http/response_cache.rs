@@ -132,6 +132,21 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// The `view_count` numbers of `body` with their articles, in order: one article, or
 /// the items of `data`. `None` when the body's counts cannot be matched to articles.
 fn count_spots(body: &[u8]) -> Option<Vec<CountAt>> {
+    // One article starts with its own id (`{"id":12,`): no need to parse its body.
+    if let Some(rest) = body.strip_prefix(b"{\"id\":") {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let article: i32 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+        let Some(key) = find(body, COUNT_KEY) else {
+            // A category or tag: no view count.
+            return Some(Vec::new());
+        };
+        let start = key + COUNT_KEY.len();
+        let end = start + body[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        return match find(&body[end..], COUNT_KEY) {
+            Some(_) => None,
+            None => Some(vec![CountAt { start, end, article }]),
+        };
+    }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let id = |item: &serde_json::Value| item.get("id")?.as_i64().and_then(|id| i32::try_from(id).ok());
     let articles: Vec<i32> = if value.get("view_count").is_some() {
@@ -419,6 +434,7 @@ mod tests {
             "unplaceable"
         );
         assert_eq!(count_spots(br#"{"data":[{"id":1,"name":"x"}]}"#), Some(Vec::new()));
+        assert_eq!(count_spots(r#"{"id":4,"name":"Thời sự","article_count":3}"#.as_bytes()), Some(Vec::new()));
     }
 
     #[test]
