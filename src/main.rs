@@ -154,9 +154,10 @@ async fn serve(database: &std::path::Path, search_dir: &std::path::Path, args: S
     if let Some(workers) = args.workers {
         server = server.workers(workers);
     }
-    // Database work runs on the blocking pool; more threads than pooled connections
-    // only wait, and each costs memory (a stack and a malloc arena).
-    server = server.worker_max_blocking_threads(pool_size() as usize);
+    // Database work runs on the blocking pools, one per worker; more threads in all
+    // than pooled connections only wait, and each costs memory and context switches.
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    server = server.worker_max_blocking_threads((pool_size() as usize).div_ceil(workers.max(1)));
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!("bantin serving on http://{} from {}", args.bind, database.display());
     // actix stops on SIGTERM/SIGINT after finishing requests in flight; then the
