@@ -65,7 +65,11 @@ impl TestApp {
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
         drop(conn);
-        Self::start(dir, pool, settings, write_token, read_token)
+        let app = Self::start(dir, pool, settings, write_token, read_token);
+        // A new database's index is built at start (in milliseconds, but not before
+        // the first request can arrive): searches answer 503 until then.
+        app.wait_indexed().await;
+        app
     }
 
     fn start(
