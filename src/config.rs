@@ -16,6 +16,11 @@ pub const DEFAULT_VIEW_FLUSH_MS: u64 = 1000;
 /// Default requests per minute per client address.
 pub const DEFAULT_RATE_LIMIT: u32 = 1200;
 
+/// The machine's cores (2 when it cannot tell): the default of every per-core setting.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
+
 /// bantin: a headless JSON news API server. With no subcommand it serves.
 #[derive(Debug, Parser)]
 #[command(name = "bantin", version)]
@@ -142,9 +147,7 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// Search slots: the setting, else one per core.
     pub fn search_slots(&self) -> usize {
-        self.search_slots
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
-            .max(1)
+        self.search_slots.unwrap_or_else(cores).max(1)
     }
 }
 

@@ -15,7 +15,7 @@ use clap::Parser;
 /// parallel in WAL mode, but more than about two per core only wait, and each
 /// concurrent query holds its own memory.
 fn pool_size() -> u32 {
-    std::thread::available_parallelism().map_or(4, |n| u32::try_from(n.get() * 2).unwrap_or(4)).max(4)
+    u32::try_from(bantin::config::cores() * 2).unwrap_or(4).max(4)
 }
 
 // jemalloc gives memory back after bursts: with glibc's per-thread arenas, building
@@ -156,7 +156,7 @@ async fn serve(database: &std::path::Path, search_dir: &std::path::Path, args: S
     }
     // Database work runs on the blocking pools, one per worker; more threads in all
     // than pooled connections only wait, and each costs memory and context switches.
-    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let workers = args.workers.unwrap_or_else(bantin::config::cores);
     server = server.worker_max_blocking_threads((pool_size() as usize).div_ceil(workers.max(1)));
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!("bantin serving on http://{} from {}", args.bind, database.display());

@@ -182,20 +182,22 @@ impl Entry {
         let mut body = Vec::with_capacity(self.body.len() + 8 * self.counts.len());
         let mut counts = Vec::with_capacity(self.counts.len());
         let mut at = 0;
-        for spot in &self.counts {
+        // Each count read once, so a single article's body and ETag agree.
+        let now: Vec<i64> = self.counts.iter().map(|spot| count_of(spot.article)).collect();
+        for (spot, count) in self.counts.iter().zip(&now) {
             body.extend_from_slice(&self.body[at..spot.start]);
             let start = body.len();
-            body.extend_from_slice(count_of(spot.article).to_string().as_bytes());
+            body.extend_from_slice(count.to_string().as_bytes());
             counts.push(CountAt { start, end: body.len(), article: spot.article });
             at = spot.end;
         }
         body.extend_from_slice(&self.body[at..]);
         let mut headers = self.headers.clone();
-        if let [spot] = self.counts.as_slice() {
+        if let [count] = now.as_slice() {
             for (name, value) in &mut headers {
                 let tag = value.to_str().ok().filter(|_| *name == actix_web::http::header::ETAG);
                 if let Some(tag) = tag.and_then(|tag| tag.rfind('.').map(|dot| &tag[..dot])) {
-                    if let Ok(new) = HeaderValue::from_str(&format!("{tag}.{}\"", count_of(spot.article))) {
+                    if let Ok(new) = HeaderValue::from_str(&format!("{tag}.{count}\"")) {
                         *value = new;
                     }
                 }
@@ -300,7 +302,8 @@ impl ResponseCache {
             .get(key)
             .filter(|entry| entry.generation == self.generation.current())
             .filter(|entry| !entry.by_views || entry.views == views)?;
-        if entry.views != views {
+        // An answer without counts (a category, a tag list) has nothing to bring up to date.
+        if entry.views != views && !entry.counts.is_empty() {
             let recounted = Arc::new(entry.recounted(views, count_of));
             self.of(single_article).insert(key.to_owned(), recounted.clone());
             entry = recounted;
@@ -312,8 +315,8 @@ impl ResponseCache {
     }
 }
 
-/// Whether a successful request changed content (recording a view does not until
-/// the flush, which bumps the generation itself).
+/// Whether a successful request changed content (recording a view does not: the
+/// flush bumps the views generation itself).
 fn writes_content(req: &ServiceRequest) -> bool {
     req.method() != Method::GET && !(req.method() == Method::POST && req.path().ends_with("/views"))
 }

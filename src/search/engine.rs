@@ -11,7 +11,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 use super::analysis::prefix_term;
-use super::schema::Fields;
+use super::schema::{status_term, Fields};
 use crate::db::articles::StatusFilter;
 
 /// Counting stops here: beyond, `total` is this and marked capped.
@@ -121,14 +121,7 @@ pub fn build(
         clauses.extend(rest.iter().map(|word| term(words, word)));
         clauses.push(term(prefixes, prefix_term(last)));
     }
-    let visibility = match filters.status {
-        StatusFilter::Visible => Some("visible"),
-        StatusFilter::Scheduled => Some("scheduled"),
-        StatusFilter::Draft => Some("draft"),
-        StatusFilter::Archived => Some("archived"),
-        StatusFilter::Any => None,
-    };
-    clauses.extend(visibility.map(|v| term(fields.visibility, v)));
+    clauses.extend(status_term(filters.status).map(|v| term(fields.visibility, v)));
     if let Some(ids) = &filters.categories {
         clauses.push(any_of(fields.category, ids)?);
     }
@@ -273,23 +266,22 @@ fn by_relevance(
     Ok(top.into_sorted())
 }
 
-/// Calls `each(reader, doc)` for every live match, unscored.
-fn each_match(
-    searcher: &Searcher,
+/// Calls `each(doc)` for every live match of `weight` in one segment, unscored, until
+/// it answers false; returns whether it went to the end.
+fn segment_matches(
     weight: &dyn Weight,
-    mut each: impl FnMut(&SegmentReader, DocId) -> tantivy::Result<bool>,
-) -> tantivy::Result<()> {
-    for reader in searcher.segment_readers() {
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if !reader.is_deleted(doc) && !each(reader, doc)? {
-                return Ok(());
-            }
-            doc = scorer.advance();
+    reader: &SegmentReader,
+    mut each: impl FnMut(DocId) -> bool,
+) -> tantivy::Result<bool> {
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    let mut doc = scorer.doc();
+    while doc != TERMINATED {
+        if !reader.is_deleted(doc) && !each(doc) {
+            return Ok(false);
         }
+        doc = scorer.advance();
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Top hits by a time fast field (then id) in `descending` or ascending order, after an
@@ -317,18 +309,14 @@ fn by_time(
     for (ord, reader) in (0u32..).zip(searcher.segment_readers()) {
         let ids = id_column(reader)?;
         let times = reader.fast_fields().i64(field)?.first_or_default_col(i64::MIN);
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if !reader.is_deleted(doc) {
-                let (id, time) = (article_id(ids.get_val(doc)), times.get_val(doc));
-                let rank = key(time, id);
-                if after.is_none_or(|after| rank < after) {
-                    top.push(rank, Hit { id, score: 0.0, time, address: DocAddress::new(ord, doc) });
-                }
+        segment_matches(weight.as_ref(), reader, |doc| {
+            let (id, time) = (article_id(ids.get_val(doc)), times.get_val(doc));
+            let rank = key(time, id);
+            if after.is_none_or(|after| rank < after) {
+                top.push(rank, Hit { id, score: 0.0, time, address: DocAddress::new(ord, doc) });
             }
-            doc = scorer.advance();
-        }
+            true
+        })?;
     }
     Ok(top.into_sorted())
 }
@@ -337,10 +325,15 @@ fn by_time(
 pub fn count(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<(u64, bool)> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut n = 0u64;
-    each_match(searcher, weight.as_ref(), |_, _| {
-        n += 1;
-        Ok(n <= COUNT_CAP)
-    })?;
+    for reader in searcher.segment_readers() {
+        let to_the_end = segment_matches(weight.as_ref(), reader, |_| {
+            n += 1;
+            n <= COUNT_CAP
+        })?;
+        if !to_the_end {
+            break;
+        }
+    }
     Ok((n.min(COUNT_CAP), n > COUNT_CAP))
 }
 
@@ -348,19 +341,13 @@ pub fn count(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<(u64, bo
 pub fn all_ids(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<Vec<i32>> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut ids = Vec::new();
-    let mut column = None;
-    let mut segment = None;
-    each_match(searcher, weight.as_ref(), |reader, doc| {
-        let here = reader.segment_id();
-        if segment != Some(here) {
-            column = Some(id_column(reader)?);
-            segment = Some(here);
-        }
-        if let Some(column) = &column {
+    for reader in searcher.segment_readers() {
+        let column = id_column(reader)?;
+        segment_matches(weight.as_ref(), reader, |doc| {
             ids.push(article_id(column.get_val(doc)));
-        }
-        Ok(true)
-    })?;
+            true
+        })?;
+    }
     Ok(ids)
 }
 

@@ -91,7 +91,7 @@ impl Drop for Indexer {
 
 fn run(search: &Search, pool: &DbPool, content: &ContentGeneration, stop: &AtomicBool) -> Result<(), Failure> {
     let mut writer = writer(search)?;
-    let mut progress = match search.progress().filter(|p| p.complete && p.schema == SCHEMA_VERSION) {
+    let mut progress = match search.progress().filter(|p| p.complete) {
         Some(progress) if followable(pool, progress.seq)? => progress,
         _ => match rebuild(search, &mut writer, pool, stop, |_, _| {})? {
             Some(progress) => progress,

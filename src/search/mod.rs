@@ -10,7 +10,7 @@ pub mod indexer;
 pub mod schema;
 
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
@@ -94,12 +94,11 @@ pub struct Search {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    dir: PathBuf,
     readiness: RwLock<Readiness>,
     applied: AtomicI64,
     /// One permit per search allowed to score at once.
     pub slots: Arc<Semaphore>,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Search {
@@ -107,20 +106,16 @@ impl Search {
     /// unreadable or of another schema (the indexer then rebuilds it), and starts
     /// `slots` search threads.
     pub fn open(dir: &Path, slots: usize) -> Result<Arc<Self>, String> {
-        let (index, progress) = match open_existing(dir) {
+        let (index, reader, progress) = match open_existing(dir) {
             Ok(found) => found,
             Err(why) => {
                 if dir.exists() {
                     log::warn!("search index at {} is not usable ({why}); rebuilding it", dir.display());
                 }
-                (create_empty(dir)?, None)
+                let index = create_empty(dir)?;
+                (index.clone(), reader_of(&index)?, None)
             }
         };
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| format!("cannot read the search index: {e}"))?;
         let (_, fields) = Fields::schema();
         let slots = slots.max(1);
         let (sender, receiver) = mpsc::channel::<Job>();
@@ -147,7 +142,6 @@ impl Search {
             index,
             reader,
             fields,
-            dir: dir.to_owned(),
             readiness: RwLock::new(if ready.is_some() {
                 Readiness::Ready
             } else {
@@ -155,13 +149,8 @@ impl Search {
             }),
             applied: AtomicI64::new(ready.map_or(0, |p| p.seq)),
             slots: Arc::new(Semaphore::new(slots)),
-            jobs: Mutex::new(sender),
+            jobs: sender,
         }))
-    }
-
-    /// The index directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Whether search can answer, and if not why.
@@ -213,26 +202,23 @@ impl Search {
             let _permit = permit;
             let _ = tx.send(work());
         });
-        self.jobs
-            .lock()
-            .map_err(|_| ApiError::internal("search threads are gone"))?
-            .send(job)
-            .map_err(|_| ApiError::internal("search threads are gone"))?;
+        self.jobs.send(job).map_err(|_| ApiError::internal("search threads are gone"))?;
         rx.await.map_err(|_| ApiError::internal("a search failed"))?
     }
 
-    /// Runs `plan` (hits in its order and window, and the count when asked), then
-    /// `then` with them on the same search thread. `then` is where the page's rows
-    /// are loaded and highlighted: all the work of a search stays within its slot, so
-    /// searches can never take more cores than there are slots. No database
-    /// connection is held while scoring (the searcher is let go before `then`).
+    /// Makes the plan with `prepare` (which may read the database, e.g. to turn slugs
+    /// into ids, and gives its connection back), runs it (hits in its order and window,
+    /// and the count when asked), then `then` with them, all on one search thread.
+    /// `then` is where the page's rows are loaded and highlighted: all the work of a
+    /// search stays within its slot, so searches can never take more cores than there
+    /// are slots. No database connection is held while scoring.
     pub async fn find<T: Send + 'static>(
         self: &Arc<Self>,
-        plan: Plan,
+        prepare: impl FnOnce() -> Result<Plan, ApiError> + Send + 'static,
         then: impl FnOnce(Found) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let this = self.clone();
-        self.on_slot(move || then(this.score(&plan)?)).await
+        self.on_slot(move || then(this.score(&prepare()?)?)).await
     }
 
     fn score(&self, plan: &Plan) -> Result<Found, ApiError> {
@@ -290,8 +276,17 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register(analysis::PREFIXES, analysis::Folded::PREFIXES);
 }
 
-/// The index in `dir` if it is readable and of this schema version.
-fn open_existing(dir: &Path) -> Result<(Index, Option<Progress>), String> {
+/// A reader of `index` reloaded by the indexer after each commit.
+fn reader_of(index: &Index) -> Result<IndexReader, String> {
+    index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e| format!("cannot read the search index: {e}"))
+}
+
+/// The index in `dir` with its reader, if it is readable and of this schema version.
+fn open_existing(dir: &Path) -> Result<(Index, IndexReader, Option<Progress>), String> {
     let index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
     let (schema, _) = Fields::schema();
     if index.schema() != schema {
@@ -303,8 +298,8 @@ fn open_existing(dir: &Path) -> Result<(Index, Option<Progress>), String> {
     }
     register_tokenizers(&index);
     // Every segment must open: a missing or damaged file shows here.
-    index.reader().map_err(|e| e.to_string())?;
-    Ok((index, progress))
+    let reader = reader_of(&index)?;
+    Ok((index, reader, progress))
 }
 
 /// A new, empty index in `dir` (whatever was there is removed).

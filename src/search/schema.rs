@@ -12,7 +12,7 @@ use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFiel
 use tantivy::TantivyDocument;
 
 use super::analysis::{PREFIXES, WORDS};
-use crate::db::articles::ArticleRow;
+use crate::db::articles::{ArticleRow, StatusFilter};
 use crate::html;
 
 /// Bump when the fields or the analysis change: an index of another version is rebuilt.
@@ -128,10 +128,22 @@ impl Fields {
 
 /// The visibility term of `row` at `now`.
 pub fn visibility(row: &ArticleRow, now: NaiveDateTime) -> &'static str {
-    match (row.status.as_str(), row.published_at) {
-        ("published", Some(at)) if at <= now => "visible",
-        ("published", _) => "scheduled",
-        ("archived", _) => "archived",
-        _ => "draft",
+    let status = match (row.status.as_str(), row.published_at) {
+        ("published", Some(at)) if at <= now => StatusFilter::Visible,
+        ("published", _) => StatusFilter::Scheduled,
+        ("archived", _) => StatusFilter::Archived,
+        _ => StatusFilter::Draft,
+    };
+    status_term(status).unwrap_or("draft")
+}
+
+/// The visibility term a status filter asks for; `None` for any status.
+pub fn status_term(status: StatusFilter) -> Option<&'static str> {
+    match status {
+        StatusFilter::Visible => Some("visible"),
+        StatusFilter::Scheduled => Some("scheduled"),
+        StatusFilter::Draft => Some("draft"),
+        StatusFilter::Archived => Some("archived"),
+        StatusFilter::Any => None,
     }
 }

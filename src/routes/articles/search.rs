@@ -15,7 +15,7 @@ use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::ApiError;
 use crate::routes::Paging;
 use crate::search::{self, Order, Plan, Window, COUNT_CAP};
-use crate::{db, html, AppState};
+use crate::{html, AppState};
 
 /// Characters of a body (HTML) scanned for a snippet: a news story puts its subject
 /// first, and reading whole bodies was most of the cost of a search page.
@@ -65,46 +65,49 @@ pub async fn page(
             "search pages stop at result {COUNT_CAP} (page × per_page ≤ {COUNT_CAP}): use cursor mode (cursor=) or narrow the query"
         )));
     }
-    let (categories, tags) = if category.is_some() || filter.tags.is_some() {
-        let slugs = filter.tags.clone();
-        db::run(&state.pool, move |conn| {
-            let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
-            let tags = slugs.map(|slugs| tag_store::ids_of_slugs(conn, &slugs)).transpose()?;
-            Ok((categories, tags))
-        })
-        .await?
-    } else {
-        (None, None)
-    };
     let per_page = paging.per_page as usize;
     let window = match (order, cursor_mode) {
         (Order::All, _) => Window::Offset { offset: 0, limit: 0 },
         (_, true) => Window::After { after: after.as_ref().map(position), limit: per_page + 1 },
         (_, false) => Window::Offset { offset: usize::try_from(paging.offset()).unwrap_or(0), limit: per_page },
     };
-    let plan = Plan {
-        terms: query.terms.clone(),
-        filters: search::Filters {
-            status: filter.status,
-            categories: categories.clone(),
-            tags,
-            author: filter.author.clone(),
-            featured: filter.featured,
-            published_after: filter.published_after,
-            published_before: filter.published_before,
-        },
-        order,
-        window,
-        count: !cursor_mode && order != Order::All,
-    };
     let pool = state.pool.clone();
+    let (plan_pool, plan_filter, terms) = (pool.clone(), filter.clone(), query.terms.clone());
+    let prepare = move || {
+        // Slugs become ids here, on the search thread, before scoring.
+        let (categories, tags) = if category.is_some() || plan_filter.tags.is_some() {
+            let mut conn = plan_pool.get()?;
+            let categories = category.map(|slug| category_store::subtree_of_slug(&mut conn, &slug)).transpose()?;
+            let tags =
+                plan_filter.tags.as_deref().map(|slugs| tag_store::ids_of_slugs(&mut conn, slugs)).transpose()?;
+            (categories, tags)
+        } else {
+            (None, None)
+        };
+        Ok(Plan {
+            terms,
+            filters: search::Filters {
+                status: plan_filter.status,
+                categories,
+                tags,
+                author: plan_filter.author,
+                featured: plan_filter.featured,
+                published_after: plan_filter.published_after,
+                published_before: plan_filter.published_before,
+            },
+            order,
+            window,
+            count: !cursor_mode && order != Order::All,
+        })
+    };
     state
         .search
-        .find(plan, move |found| {
+        .find(prepare, move |found| {
             let mut conn = pool.get()?;
             if order == Order::All {
+                // The engine applied category and tags already; SQLite only orders.
                 let ids = found.hits.iter().map(|hit| hit.id).collect();
-                let filter = ListFilter { categories, ids: Some(ids), ..filter };
+                let filter = ListFilter { categories: None, tags: None, ids: Some(ids), ..filter };
                 let sort = (sorted.field, sorted.descending);
                 let (rows, total, next_cursor) =
                     by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
