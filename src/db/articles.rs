@@ -1,11 +1,14 @@
 //! Articles: rows, writes with their tags, and the filtered, keyset-paginated list.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use diesel::sqlite::Sqlite;
 
+use super::sql::{fixed, with_list, Fixed};
 use super::tags::TagRow;
 use crate::schema::{article_tags, articles, tags};
 
@@ -141,20 +144,18 @@ pub fn columns_without_body(a: &str) -> String {
 }
 
 /// An empty body, for lists.
-fn no_body() -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
-    diesel::dsl::sql::<diesel::sql_types::Text>("''")
+fn no_body() -> Fixed<Text> {
+    fixed("''")
 }
 
-type Refs = (
-    diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>,
-    diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>,
-);
+type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>);
 
-/// The category and tag columns of [`Loaded`] for a query on `articles`.
+/// The category and tag columns of [`Loaded`] for a query on `articles`: fixed text,
+/// so that the statements using them stay prepared.
 fn refs() -> Refs {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Nullable, Text};
-    (sql::<Nullable<Text>>(&category_json("articles")), sql::<Nullable<Text>>(&tags_json("articles")))
+    static CATEGORY: LazyLock<String> = LazyLock::new(|| category_json("articles"));
+    static TAGS: LazyLock<String> = LazyLock::new(|| tags_json("articles"));
+    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()))
 }
 
 /// The article with `id`, with its category and tags: one statement.
@@ -323,15 +324,18 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
         StatusFilter::Archived => query.filter(articles::status.eq("archived")),
         StatusFilter::Any => query,
     };
+    // Lists are bound as one JSON parameter each, so that the statement's text (and
+    // its prepared statement) does not depend on their length.
     if let Some(ids) = &filter.categories {
-        query = query.filter(articles::category_id.eq_any(ids.clone()));
+        query = query.filter(with_list("articles.category_id IN (SELECT value FROM json_each(", ids, "))"));
     }
     if let Some(slugs) = &filter.tags {
-        let tagged = article_tags::table
-            .inner_join(tags::table)
-            .filter(tags::slug.eq_any(slugs.clone()))
-            .select(article_tags::article_id);
-        query = query.filter(articles::id.eq_any(tagged));
+        query = query.filter(with_list(
+            "articles.id IN (SELECT x.article_id FROM article_tags x JOIN tags t ON t.id = x.tag_id \
+             WHERE t.slug IN (SELECT value FROM json_each(",
+            slugs,
+            ")))",
+        ));
     }
     if let Some(author) = &filter.author {
         query = query.filter(articles::author.eq(author.clone()));
@@ -346,28 +350,24 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
         query = query.filter(articles::published_at.lt(before));
     }
     if let Some(ids) = &filter.ids {
-        // A search can match tens of thousands: one JSON parameter, not one each.
-        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
-        query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("articles.id IN (SELECT value FROM json_each(")
-                .bind::<diesel::sql_types::Text, _>(ids)
-                .sql("))"),
-        );
+        query = query.filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"));
     }
     query
 }
 
-/// The articles with `ids`, in that order, each with only the first `chars`
-/// characters of its body (search hits: enough for a snippet, without reading
-/// whole bodies).
-pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32], chars: i32) -> QueryResult<Vec<Loaded>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Integer, Text};
-    let lead = sql::<Text>("substr(articles.body, 1, ").bind::<Integer, _>(chars).sql(")");
+/// Characters of a body (HTML) loaded for a search hit's snippet: a news story puts
+/// its subject first, and reading whole bodies was most of the cost of a search page.
+pub const LEAD_CHARS: usize = 1000;
+
+/// The articles with `ids`, in that order, each with only the first [`LEAD_CHARS`]
+/// characters of its body (search hits: enough for a snippet, without reading whole
+/// bodies).
+pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
+    static LEAD: LazyLock<String> = LazyLock::new(|| format!("substr(articles.body, 1, {LEAD_CHARS})"));
     let (category, tags) = refs();
     let mut rows: HashMap<i32, Loaded> = articles::table
-        .filter(articles::id.eq_any(ids))
-        .select((columns_with_body!(lead), category, tags))
+        .filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"))
+        .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), category, tags))
         .load::<(ArticleRow, Option<String>, Option<String>)>(conn)?
         .into_iter()
         .map(|loaded| (loaded.0.id, Loaded::from(loaded)))

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod categories;
 pub mod search;
+pub mod sql;
 pub mod tags;
 pub mod tokens;
 pub mod views;

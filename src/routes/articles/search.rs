@@ -17,10 +17,6 @@ use crate::routes::Paging;
 use crate::search::{self, Order, Plan, Window, COUNT_CAP};
 use crate::{html, AppState};
 
-/// Characters of a body (HTML) scanned for a snippet: a news story puts its subject
-/// first, and reading whole bodies was most of the cost of a search page.
-const SNIPPET_SCAN: i32 = 1000;
-
 /// The cursor position `after` as the engine takes it: (score, time, id).
 fn position(after: &(SortValue, i32)) -> (f64, i64, i32) {
     match after {
@@ -113,7 +109,7 @@ pub async fn page(
                     by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
                 // List rows come without bodies: the page's leads, for snippets.
                 let ids: Vec<i32> = rows.iter().map(|loaded| loaded.article.id).collect();
-                let data = highlighted(&store::by_ids_with_lead(&mut conn, &ids, SNIPPET_SCAN)?, &query)?;
+                let data = highlighted(&store::by_ids_with_lead(&mut conn, &ids)?, &query)?;
                 return Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor });
             }
             let mut hits = found.hits;
@@ -122,7 +118,7 @@ pub async fn page(
             let next_cursor =
                 hits.last().filter(|_| more).map(|hit| cursor::encode(&sorted.name, &value(hit, order), hit.id));
             let ids: Vec<i32> = hits.iter().map(|hit| hit.id).collect();
-            let mut rows = store::by_ids_with_lead(&mut conn, &ids, SNIPPET_SCAN)?;
+            let mut rows = store::by_ids_with_lead(&mut conn, &ids)?;
             // The index trails the database by up to a second: never show the public
             // what it may not see now.
             if filter.status == StatusFilter::Visible {
@@ -144,9 +140,9 @@ fn highlighted(rows: &[Loaded], query: &search::Query) -> Result<Vec<super::Arti
 }
 
 /// The highlight of a search hit: the title, and a snippet from the body as loaded
-/// (its first [`SNIPPET_SCAN`] characters), else the summary, else the start of the body.
+/// (its first [`store::LEAD_CHARS`] characters), else the summary, else the start of the body.
 fn highlight(row: &ArticleRow, query: &search::Query) -> Highlight {
-    let lead = row.body.char_indices().nth(SNIPPET_SCAN as usize).map_or(row.body.as_str(), |(at, _)| &row.body[..at]);
+    let lead = row.body.char_indices().nth(store::LEAD_CHARS).map_or(row.body.as_str(), |(at, _)| &row.body[..at]);
     let body = html::plain_text(lead);
     let summary = row.summary.as_deref().unwrap_or("");
     let snippet = search::snippet(&body, query).or_else(|| search::snippet(summary, query)).unwrap_or_else(|| {
