@@ -34,6 +34,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "BANTIN_SEARCH_DIR")]
     pub search_dir: Option<PathBuf>,
 
+    /// Most megabytes (MiB) the database file may grow to; beyond it, writes answer
+    /// 503 as on a full disk (default: no limit but the disk's).
+    #[arg(long, global = true, env = "BANTIN_MAX_DATABASE_MB")]
+    pub max_database_mb: Option<u64>,
+
     /// What to do; `serve` when absent.
     #[command(subcommand)]
     pub command: Option<Command>,

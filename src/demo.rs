@@ -89,7 +89,7 @@ fn body(seed: usize) -> String {
 
 /// Fills an empty database with the demo site; returns whether it did.
 pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         if !is_empty(conn)? {
             return Ok(false);
         }

@@ -67,6 +67,13 @@ pub enum ApiError {
     /// 500: anything else. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 503: the database cannot grow (its disk or its size limit is full). Nothing
+    /// was changed; reads go on.
+    #[error(
+        "the database cannot grow (its disk or its size limit is full): this write changed nothing; \
+         reads go on, retry once space is freed"
+    )]
+    Full,
     /// 503: temporarily unable to answer (search busy or still building); retry
     /// after `retry_after` seconds. Nothing was changed.
     #[error("{detail}")]
@@ -109,7 +116,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "internal",
-            Self::Unavailable { .. } => "unavailable",
+            Self::Unavailable { .. } | Self::Full => "unavailable",
         }
     }
 
@@ -182,7 +189,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Full => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -203,12 +210,23 @@ impl ResponseError for ApiError {
             Self::RateLimited(seconds) | Self::Unavailable { retry_after: seconds, .. } => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
+            Self::Full => {
+                response.insert_header((header::RETRY_AFTER, FULL_RETRY_AFTER.to_string()));
+            }
             _ => {}
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_default();
-        response.body(body)
+        let mut response = response.body(body);
+        if let Self::Full = self {
+            // For /readyz: the metrics middleware notes it on the app's state.
+            response.extensions_mut().insert(crate::db::RefusedForSpace);
+        }
+        response
     }
 }
+
+/// Seconds a client is told to wait before retrying a write refused for a full database.
+const FULL_RETRY_AFTER: u64 = 30;
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
@@ -218,6 +236,7 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 Self::Conflict(format!("a unique value is already taken: {}", info.message()))
             }
+            other if crate::db::is_full(&other) => Self::Full,
             other => Self::internal(other),
         }
     }

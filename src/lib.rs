@@ -58,6 +58,8 @@ pub struct AppState {
     pub search: Arc<search::Search>,
     /// API tokens, verified in memory.
     pub tokens: Arc<auth::Tokens>,
+    /// When a write was last refused because the database could not grow.
+    pub space: Arc<db::Space>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             content,
             search: search::Search::open(search_dir, args.search_slots())?,
             tokens: auth::Tokens::start(pool.clone())?,
+            space: Arc::default(),
         })
     }
 }

@@ -29,8 +29,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let search_dir = cli.search_dir();
     let result = match cli.command {
-        None => serve(&cli.database, &search_dir, cli.serve),
-        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, args),
+        None => serve(&cli.database, &search_dir, cli.max_database_mb, cli.serve),
+        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, cli.max_database_mb, args),
         Some(Command::Reindex) => reindex(&cli.database, &search_dir),
         Some(Command::Migrate) => migrate(&cli.database),
         Some(Command::Token(command)) => token(&cli.database, command),
@@ -135,8 +135,13 @@ fn reindex(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(
 }
 
 #[actix_web::main]
-async fn serve(database: &std::path::Path, search_dir: &std::path::Path, args: ServeArgs) -> Result<(), String> {
-    let pool = db::open(database, pool_size())?;
+async fn serve(
+    database: &std::path::Path,
+    search_dir: &std::path::Path,
+    max_database_mb: Option<u64>,
+    args: ServeArgs,
+) -> Result<(), String> {
+    let pool = db::open_capped(database, pool_size(), max_database_mb)?;
     first_token(&pool)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -89,8 +89,15 @@ pub struct ViewBuffer {
     counts: RwLock<HashMap<i32, i64>>,
     flushing: Mutex<()>,
     flushes: AtomicU64,
+    /// Whether the last flush failed because the database cannot grow.
+    full: AtomicBool,
     content: Arc<ContentGeneration>,
 }
+
+/// Most (article, day) counters buffered: while the database cannot be written (its
+/// disk is full), views of articles and days already buffered still count; views
+/// that would need a new counter beyond this are dropped, and logged (~50 MB).
+const MAX_PENDING: usize = 1_000_000;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -115,6 +122,7 @@ impl ViewBuffer {
             counts: RwLock::new(HashMap::new()),
             flushing: Mutex::new(()),
             flushes: AtomicU64::new(0),
+            full: AtomicBool::new(false),
             content,
         }
     }
@@ -168,7 +176,15 @@ impl ViewBuffer {
         }
         let fresh = self.seen.first(&self.visit_key(article, ip, user_agent));
         if fresh {
-            *lock(&self.pending).entry((article, Utc::now().date_naive())).or_default() += 1;
+            let mut pending = lock(&self.pending);
+            let key = (article, Utc::now().date_naive());
+            if pending.len() >= MAX_PENDING && !pending.contains_key(&key) {
+                log::warn!(
+                    "{MAX_PENDING} view counters are waiting to be written; a view of article {article} is dropped"
+                );
+                return false;
+            }
+            *pending.entry(key).or_default() += 1;
         }
         fresh
     }
@@ -176,6 +192,12 @@ impl ViewBuffer {
     /// Views waiting to be written.
     pub fn pending(&self) -> i64 {
         lock(&self.pending).values().sum()
+    }
+
+    /// Whether the last flush failed because the database cannot grow (the views wait
+    /// in memory for the next flush).
+    pub fn database_full(&self) -> bool {
+        self.full.load(Ordering::Relaxed)
     }
 
     /// Flushes completed so far.
@@ -203,7 +225,7 @@ impl ViewBuffer {
         let _one_at_a_time = lock(&self.flushing);
         self.flush_alone(pool)?;
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        let found = conn.immediate_transaction(set).map_err(|e| e.to_string())?;
+        let found = crate::db::immediate(&mut conn, set).map_err(|e| e.to_string())?;
         if found {
             write(&self.counts).insert(article, total);
         }
@@ -218,8 +240,9 @@ impl ViewBuffer {
             return Ok(0);
         }
         let written = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            conn.immediate_transaction(|conn| db::views::apply(conn, &batch)).map_err(|e| e.to_string())
+            crate::db::immediate(&mut conn, |conn| db::views::apply(conn, &batch)).map_err(|e| e.to_string())
         });
+        self.full.store(written.as_ref().is_err_and(|why| db::says_full(why)), Ordering::Relaxed);
         match written {
             Ok(()) => {
                 self.flushes.fetch_add(1, Ordering::Relaxed);

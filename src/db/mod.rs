@@ -15,7 +15,7 @@ use actix_web::web;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::SqliteConnection;
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
@@ -36,7 +36,10 @@ const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Sets the pragmas every connection needs, as it is opened.
 #[derive(Debug, Clone, Copy)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    /// The most pages the database file may hold (`None`: as many as the disk takes).
+    max_pages: Option<u64>,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
@@ -47,18 +50,33 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
         ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        if let Some(pages) = self.max_pages {
+            conn.batch_execute(&format!("PRAGMA max_page_count = {pages};"))
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
     }
 }
+
+/// SQLite's page size for new databases (bytes).
+const PAGE_SIZE: u64 = 4096;
 
 /// Opens (creating if needed) the database at `path`, applies pending migrations and
 /// returns a pool of `size` connections.
 pub fn open(path: &Path, size: u32) -> Result<DbPool, String> {
+    open_capped(path, size, None)
+}
+
+/// [`open`], with the database file held to at most `max_mb` megabytes (MiB): writes
+/// that would grow it further fail as if the disk were full.
+pub fn open_capped(path: &Path, size: u32, max_mb: Option<u64>) -> Result<DbPool, String> {
     let url = path.to_str().ok_or("the database path is not valid UTF-8")?;
+    let max_pages = max_mb.map(|mb| (mb * 1024 * 1024 / PAGE_SIZE).max(1));
     let pool = Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(SqlitePragmas { max_pages }))
         .build(ConnectionManager::<SqliteConnection>::new(url))
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     let mut conn = pool.get().map_err(|e| format!("cannot open database {url}: {e}"))?;
@@ -86,6 +104,80 @@ where
     })
     .await
     .map_err(ApiError::internal)?
+}
+
+/// Marks a response refused because the database cannot grow.
+#[derive(Debug, Clone, Copy)]
+pub struct RefusedForSpace;
+
+/// Whether the last write was refused for lack of space, for `/readyz`.
+#[derive(Debug, Default)]
+pub struct Space {
+    full: std::sync::atomic::AtomicBool,
+}
+
+impl Space {
+    /// Notes the outcome of a write to the database: refused for lack of space or not.
+    pub fn note(&self, refused: bool) {
+        self.full.store(refused, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the last write was refused for lack of space.
+    pub fn full(&self) -> bool {
+        self.full.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Runs `work` in an immediate (write-locking) transaction, committed if it returns
+/// `Ok`. Unlike diesel's own, an error from `work` is returned as it was even when
+/// SQLite has already rolled the transaction back itself (it does on a full disk):
+/// diesel would answer "cannot rollback - no transaction is active" instead.
+pub fn immediate<T, E>(
+    conn: &mut SqliteConnection,
+    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let mut failed = None;
+    let done = conn.immediate_transaction(|conn| {
+        work(conn).map_err(|error| {
+            failed = Some(error);
+            diesel::result::Error::RollbackTransaction
+        })
+    });
+    match (done, failed) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(error)) => Err(error),
+        (Err(error), None) => Err(error.into()),
+    }
+}
+
+/// Whether `error` says the database cannot grow (`SQLITE_FULL`: the disk, or the
+/// size limit, is full).
+pub fn is_full(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DatabaseError(_, info) if says_full(info.message()))
+}
+
+/// Whether an error message is SQLite's `SQLITE_FULL`.
+pub fn says_full(message: &str) -> bool {
+    message.contains("database or disk is full")
+}
+
+/// Whether the database is at its size limit with no free page left (a write that
+/// needs a new page will fail). Cheap: three pragmas.
+pub fn at_size_limit(conn: &mut SqliteConnection) -> diesel::QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        pages: i64,
+    }
+    let pragma = |conn: &mut SqliteConnection, name: &str| -> diesel::QueryResult<i64> {
+        Ok(diesel::sql_query(format!("SELECT {name} AS pages FROM pragma_{name}()")).get_result::<Pages>(conn)?.pages)
+    };
+    let (used, max, free) =
+        (pragma(conn, "page_count")?, pragma(conn, "max_page_count")?, pragma(conn, "freelist_count")?);
+    Ok(free == 0 && used >= max)
 }
 
 /// The current time in UTC, to the second (the API's precision).

@@ -84,6 +84,15 @@ pub async fn measure(
     if let Some(state) = state {
         let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
         state.metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+        // Whether the database could take the last write, for /readyz. Recording a
+        // view writes to memory only; the flusher notes its own writes.
+        let refused = response.response().extensions().contains::<crate::db::RefusedForSpace>();
+        let reads = matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+        let records_a_view = method == "POST" && route.ends_with("/views");
+        let writes = !reads && !records_a_view;
+        if refused || (writes && response.status().is_success()) {
+            state.space.note(refused);
+        }
     }
     Ok(response)
 }

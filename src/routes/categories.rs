@@ -367,7 +367,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
     let category = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let fields = draft.resolve(conn, None, None)?;
             Ok::<_, ApiError>(store::insert(conn, &fields)?)
         })?;
@@ -441,7 +441,7 @@ where
     F: FnOnce(&CategoryRow) -> Draft + Send + 'static,
 {
     let category = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
             let fields = draft(&current).resolve(conn, Some(id), Some(&current.slug))?;
             if_match.check('c', id, current.version)?;
@@ -476,7 +476,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
+        crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
             if_match.check('c', id, current.version)?;
             let (articles, children) = store::contents(conn, id)?;

@@ -1,7 +1,6 @@
 //! Operations endpoints: liveness and readiness.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,12 +32,18 @@ pub struct Readiness {
     /// answer 503 meanwhile; everything else is served), or `failed: <why>`.
     #[schema(example = "ready")]
     pub search: String,
+    /// Writes: `ok`, or `full: <why>` while the database cannot grow (its disk or its
+    /// size limit is full): writes answer 503 and change nothing, reads go on, and
+    /// recorded views wait in memory until space is freed.
+    #[schema(example = "ok")]
+    pub database: String,
 }
 
-/// Readiness: the database answers; says whether search is ready too.
+/// Readiness: the database answers; says whether search and writes are ready too.
 ///
 /// 200 while the search index is being built (the server serves everything but
-/// search); `search` says why search is not ready.
+/// search) and while the database is full (it serves every read); `search` and
+/// `database` say why.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -48,13 +53,18 @@ pub struct Readiness {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
-    })
-    .await?;
+    let at_limit = db::run(&state.pool, |conn| Ok(db::at_size_limit(conn)?)).await?;
+    let database = if at_limit {
+        "full: the database is at its size limit (--max-database-mb) with no free page; \
+         writes answer 503 until space is freed"
+    } else if state.views.database_full() || state.space.full() {
+        "full: a write failed because the database cannot grow (its disk is full); writes answer \
+         503 and recorded views wait in memory until space is freed"
+    } else {
+        "ok"
+    };
     let search = state.search.readiness().to_string();
-    Ok(HttpResponse::Ok().json(Readiness { status: "ok".to_owned(), search }))
+    Ok(HttpResponse::Ok().json(Readiness { status: "ok".to_owned(), search, database: database.to_owned() }))
 }
 
 /// The OpenAPI document, serialized once at start.

@@ -262,7 +262,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
     let tag = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let fields = resolve(conn, None, None, &input.name, input.slug, input.description)?;
             Ok::<_, ApiError>(store::insert(conn, &fields)?)
         })?;
@@ -342,7 +342,7 @@ where
     F: FnOnce(&TagRow) -> TagDraft + Send + 'static,
 {
     let tag = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
             let (name, slug, description) = draft(&current);
             let fields = resolve(conn, Some(id), Some(&current.slug), &name, slug, description)?;
@@ -376,7 +376,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
+        crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
             if_match.check('t', id, current.version)?;
             store::delete(conn, id)?;

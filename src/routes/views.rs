@@ -191,7 +191,7 @@ async fn replace_total(
     let found = web::block(move || views.replace_total(&pool, id, total, write))
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(|why| if db::says_full(&why) { ApiError::Full } else { ApiError::internal(why) })?;
     if !found {
         return Err(ApiError::not_found("article", format!("id {id}")));
     }

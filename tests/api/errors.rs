@@ -144,7 +144,7 @@ async fn health_readiness_and_the_spec_answer() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.body, json!({"status": "ok"}));
     app.wait_indexed().await;
-    assert_eq!(app.get("/readyz").await.body, json!({"status": "ok", "search": "ready"}));
+    assert_eq!(app.get("/readyz").await.body, json!({"status": "ok", "search": "ready", "database": "ok"}));
     let spec = app.get("/openapi.json").await;
     assert_eq!(spec.status, 200);
     assert!(spec.body["paths"]["/api/v1/categories/{id}"]["patch"].is_object());

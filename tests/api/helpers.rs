@@ -59,8 +59,13 @@ impl TestApp {
 
     /// An app with these server settings.
     pub async fn spawn_with(settings: bantin::config::ServeArgs) -> Self {
+        Self::spawn_capped(settings, None).await
+    }
+
+    /// An app whose database may grow to at most `max_mb` MiB (`--max-database-mb`).
+    pub async fn spawn_capped(settings: bantin::config::ServeArgs, max_mb: Option<u64>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let pool = db::open(&dir.path().join("test.db"), 8).expect("database");
+        let pool = db::open_capped(&dir.path().join("test.db"), 8, max_mb).expect("database");
         let mut conn = pool.get().expect("connection");
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
@@ -243,6 +248,16 @@ impl TestApp {
 
     /// Writes buffered views now, as the flusher would.
     pub fn flush_views(&self) -> i64 {
-        self.views.flush(&self.pool).expect("flush")
+        self.try_flush_views().expect("flush")
+    }
+
+    /// Writes buffered views now, as the flusher would; the error when it cannot.
+    pub fn try_flush_views(&self) -> Result<i64, String> {
+        self.views.flush(&self.pool)
+    }
+
+    /// Views recorded and not yet written.
+    pub fn pending_views(&self) -> i64 {
+        self.views.pending()
     }
 }

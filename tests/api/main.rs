@@ -12,5 +12,6 @@ mod search;
 mod search_index;
 mod shutdown;
 mod spec;
+mod storage;
 mod tags;
 mod views;

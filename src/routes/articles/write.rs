@@ -303,7 +303,7 @@ pub async fn create(
     let draft = Draft::from_input(input.0);
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
             let row = store::insert(conn, &fields, &tag_ids)?;
             views.note(&row);
@@ -384,7 +384,7 @@ where
 {
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
-        let row = conn.immediate_transaction(|conn| {
+        let row = crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
             let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
@@ -429,7 +429,7 @@ pub async fn remove(
     let id = id.into_inner();
     let views = state.views.clone();
     db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
+        crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
             if_match.check('a', id, current.version)?;
             store::delete(conn, id)?;
