@@ -63,6 +63,32 @@ pub enum Command {
     /// Rebuild the search index from the database (the server must be stopped; a
     /// running server rebuilds a deleted index by itself).
     Reindex,
+    /// Take a consistent snapshot of the database into DIR while the server runs;
+    /// the copy is integrity-checked before it is named `bantin.db`.
+    Backup {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
+    /// Check the database's integrity and the search index against it; exits
+    /// non-zero on any problem.
+    Check,
+    /// Write all content as NDJSON (categories, tags, articles, views; no tokens).
+    Export {
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Import NDJSON as written by `export`, matching by slug (`-` reads standard
+    /// input). Nothing is written unless every line is valid.
+    Import {
+        /// The NDJSON file, or `-`.
+        file: PathBuf,
+    },
+    /// Import a WordPress export (WXR 1.1/1.2: Tools → Export → All content).
+    ImportWordpress {
+        /// The WordPress export file (.xml).
+        file: PathBuf,
+    },
 }
 
 impl Cli {

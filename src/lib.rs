@@ -4,6 +4,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod cursor;
+pub mod data;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -32,6 +32,11 @@ fn main() -> ExitCode {
         None => serve(&cli.database, &search_dir, cli.max_database_mb, cli.serve),
         Some(Command::Serve(args)) => serve(&cli.database, &search_dir, cli.max_database_mb, args),
         Some(Command::Reindex) => reindex(&cli.database, &search_dir),
+        Some(Command::Backup { dir }) => backup(&cli.database, &dir),
+        Some(Command::Check) => check(&cli.database, &search_dir),
+        Some(Command::Export { output }) => export(&cli.database, output.as_deref()),
+        Some(Command::Import { file }) => import(&cli.database, cli.max_database_mb, &file),
+        Some(Command::ImportWordpress { file }) => import_wordpress(&cli.database, cli.max_database_mb, &file),
         Some(Command::Migrate) => migrate(&cli.database),
         Some(Command::Token(command)) => token(&cli.database, command),
         Some(Command::Openapi) => {
@@ -89,6 +94,75 @@ fn token(database: &std::path::Path, command: TokenCommand) -> Result<(), String
         }
     }
     Ok(())
+}
+
+fn backup(database: &std::path::Path, dir: &std::path::Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let manifest = bantin::data::backup::backup(database, dir)?;
+    eprintln!(
+        "backed up {} articles, {} categories and {} tags ({:.1} MB) into {} in {:.1} s; integrity check: ok",
+        manifest.articles,
+        manifest.categories,
+        manifest.tags,
+        manifest.bytes as f64 / 1e6,
+        dir.join(bantin::data::backup::BACKUP_FILE).display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn check(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(), String> {
+    let report = bantin::data::backup::check(database, search_dir)?;
+    for note in &report.notes {
+        println!("ok       {note}");
+    }
+    for problem in &report.problems {
+        println!("PROBLEM  {problem}");
+    }
+    match report.problems.len() {
+        0 => Ok(()),
+        n => Err(format!("{n} problem(s) found")),
+    }
+}
+
+fn export(database: &std::path::Path, output: Option<&std::path::Path>) -> Result<(), String> {
+    let pool = db::open(database, 1)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let lines = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let lines = bantin::data::ndjson::export(&mut conn, &mut out)?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+            lines
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let lines = bantin::data::ndjson::export(&mut conn, &mut out)?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+            lines
+        }
+    };
+    eprintln!("exported {lines} lines");
+    Ok(())
+}
+
+fn import(database: &std::path::Path, max_database_mb: Option<u64>, file: &std::path::Path) -> Result<(), String> {
+    let pool = db::open_capped(database, 1, max_database_mb)?;
+    let started = std::time::Instant::now();
+    let summary = bantin::data::ndjson::import(&pool, file)?;
+    eprint!("{summary}");
+    eprintln!("imported in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn import_wordpress(
+    database: &std::path::Path,
+    max_database_mb: Option<u64>,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let _ = (database, max_database_mb, file);
+    Err("not yet".to_owned())
 }
 
 /// On first start with no tokens at all, makes one write token and prints it once.

@@ -232,7 +232,7 @@ pub fn update(
 }
 
 /// Replaces the tags of article `id`.
-fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResult<()> {
+pub fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
     let rows: Vec<_> =
         tag_ids.iter().map(|tag| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*tag))).collect();

@@ -276,6 +276,23 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register(analysis::PREFIXES, analysis::Folded::PREFIXES);
 }
 
+/// What an index directory holds, read without changing it (for `bantin check`).
+#[derive(Debug)]
+pub struct Inspection {
+    /// The article id of every document.
+    pub ids: Vec<i32>,
+    /// How far the index has followed the database, if it says.
+    pub progress: Option<Progress>,
+}
+
+/// Reads the index in `dir` as it is; an error says why it is not usable (a server
+/// would rebuild it).
+pub fn inspect(dir: &Path) -> Result<Inspection, String> {
+    let (_, reader, progress) = open_existing(dir)?;
+    let ids = engine::all_ids(&reader.searcher(), &tantivy::query::AllQuery).map_err(|e| e.to_string())?;
+    Ok(Inspection { ids, progress })
+}
+
 /// A reader of `index` reloaded by the indexer after each commit.
 fn reader_of(index: &Index) -> Result<IndexReader, String> {
     index

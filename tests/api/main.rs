@@ -4,6 +4,7 @@ mod article_lists;
 mod articles;
 mod categories;
 mod cursor_walks;
+mod data;
 mod errors;
 mod helpers;
 mod http;

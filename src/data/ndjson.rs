@@ -1,0 +1,742 @@
+//! `bantin export` and `bantin import`: the whole content as NDJSON, one object a
+//! line, in dependency order (categories parents first, tags, articles, views), every
+//! reference by slug. Tokens are not exported.
+//!
+//! An import reads the file twice: the first pass parses and checks every line (and
+//! every reference, against earlier lines and the database) and writes nothing, so a
+//! broken line stops it with its line number and the database as it was; the second
+//! pass writes, [`BATCH`] lines per transaction, so a server using the database keeps
+//! answering. Matching is by slug: a line equal to what is stored changes nothing,
+//! so importing the same file twice changes nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, Write};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::SqliteConnection;
+use serde::{Deserialize, Serialize};
+
+use crate::db::articles::{ArticleFields, ArticleRow};
+use crate::db::{self, DbPool};
+use crate::schema::{article_daily_views, article_tags, articles, categories, tags};
+use crate::{html, text};
+
+/// Lines written per transaction.
+pub const BATCH: usize = 500;
+
+/// A category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The parent's slug.
+    pub parent: Option<String>,
+    pub position: i32,
+}
+
+/// A tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// An article; times are RFC 3339 in UTC, `category` and `tags` are slugs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub status: String,
+    pub published_at: Option<String>,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub cover_image_url: Option<String>,
+    pub featured: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One day of an article's view history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Day {
+    pub day: NaiveDate,
+    pub views: i64,
+}
+
+/// An article's view total and daily history (the total may exceed the history:
+/// views counted before history was kept, e.g. imported from another system).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Views {
+    /// The article's slug.
+    pub article: String,
+    pub total: i64,
+    pub daily: Vec<Day>,
+}
+
+/// One line of the format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Record {
+    Category(Category),
+    Tag(Tag),
+    Article(Article),
+    Views(Views),
+}
+
+fn time_text(time: NaiveDateTime) -> String {
+    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.naive_utc())
+        .map_err(|_| format!("{field} must be an RFC 3339 time like 2026-04-22T08:30:00Z, not {value:?}"))
+}
+
+/// Writes every category, tag, article and view history of `conn`'s database to `out`.
+/// Returns the number of lines.
+pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
+    let mut lines = 0u64;
+    let mut emit = |record: &Record, out: &mut dyn Write| -> Result<(), String> {
+        let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
+        writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))?;
+        lines += 1;
+        Ok(())
+    };
+    let all = db::categories::all(conn).map_err(|e| e.to_string())?;
+    let slug_of: HashMap<i32, String> = all.iter().map(|c| (c.id, c.slug.clone())).collect();
+    let mut children: BTreeMap<Option<i32>, Vec<&db::categories::CategoryRow>> = BTreeMap::new();
+    for category in &all {
+        children.entry(category.parent_id).or_default().push(category);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by(|a, b| (a.position, &a.slug).cmp(&(b.position, &b.slug)));
+    }
+    // Parents before children: depth first from the top level.
+    let mut stack: Vec<&db::categories::CategoryRow> = children.get(&None).cloned().unwrap_or_default();
+    stack.reverse();
+    while let Some(category) = stack.pop() {
+        emit(
+            &Record::Category(Category {
+                slug: category.slug.clone(),
+                name: category.name.clone(),
+                description: category.description.clone(),
+                parent: category.parent_id.and_then(|id| slug_of.get(&id).cloned()),
+                position: category.position,
+            }),
+            out,
+        )?;
+        if let Some(below) = children.get(&Some(category.id)) {
+            stack.extend(below.iter().rev());
+        }
+    }
+    let all_tags: Vec<(i32, String, String, Option<String>)> = tags::table
+        .order(tags::slug)
+        .select((tags::id, tags::slug, tags::name, tags::description))
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    let tag_slug: HashMap<i32, String> = all_tags.iter().map(|(id, slug, ..)| (*id, slug.clone())).collect();
+    for (_, slug, name, description) in all_tags {
+        emit(&Record::Tag(Tag { slug, name, description }), out)?;
+    }
+    // Articles in id order, a page at a time (bodies are large).
+    let mut after = 0;
+    loop {
+        let rows: Vec<ArticleRow> = articles::table
+            .filter(articles::id.gt(after))
+            .order(articles::id)
+            .limit(500)
+            .select(ArticleRow::as_select())
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let mut tagged: HashMap<i32, Vec<String>> = HashMap::new();
+        let links: Vec<(i32, i32)> = article_tags::table
+            .filter(article_tags::article_id.eq_any(&ids))
+            .select((article_tags::article_id, article_tags::tag_id))
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+        for (article, tag) in links {
+            if let Some(slug) = tag_slug.get(&tag) {
+                tagged.entry(article).or_default().push(slug.clone());
+            }
+        }
+        for row in rows {
+            let mut tags = tagged.remove(&row.id).unwrap_or_default();
+            tags.sort();
+            emit(
+                &Record::Article(Article {
+                    slug: row.slug,
+                    title: row.title,
+                    summary: row.summary,
+                    body: row.body,
+                    author: row.author,
+                    status: row.status,
+                    published_at: row.published_at.map(time_text),
+                    category: row.category_id.and_then(|id| slug_of.get(&id).cloned()),
+                    tags,
+                    cover_image_url: row.cover_image_url,
+                    featured: row.featured,
+                    created_at: time_text(row.created_at),
+                    updated_at: time_text(row.updated_at),
+                }),
+                out,
+            )?;
+        }
+    }
+    let totals: Vec<(i32, String, i64)> = articles::table
+        .order(articles::id)
+        .select((articles::id, articles::slug, articles::view_count))
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    let mut history: HashMap<i32, Vec<Day>> = HashMap::new();
+    let days: Vec<(i32, NaiveDate, i64)> = article_daily_views::table
+        .order((article_daily_views::article_id, article_daily_views::day))
+        .select((article_daily_views::article_id, article_daily_views::day, article_daily_views::views))
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    for (article, day, views) in days {
+        history.entry(article).or_default().push(Day { day, views });
+    }
+    for (id, slug, total) in totals {
+        let daily = history.remove(&id).unwrap_or_default();
+        if total != 0 || !daily.is_empty() {
+            emit(&Record::Views(Views { article: slug, total, daily }), out)?;
+        }
+    }
+    Ok(lines)
+}
+
+/// What an import did, per kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub categories: Tally,
+    pub tags: Tally,
+    pub articles: Tally,
+    pub views: Tally,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (kind, t) in [
+            ("categories", &self.categories),
+            ("tags", &self.tags),
+            ("articles", &self.articles),
+            ("views", &self.views),
+        ] {
+            writeln!(f, "{kind:<11} {:>7} created {:>7} updated {:>7} unchanged", t.created, t.updated, t.unchanged)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of writing one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+impl Summary {
+    /// Counts `outcome` for `record`'s kind.
+    pub fn add(&mut self, record: &Record, outcome: Outcome) {
+        match record {
+            Record::Category(_) => self.categories.add(outcome),
+            Record::Tag(_) => self.tags.add(outcome),
+            Record::Article(_) => self.articles.add(outcome),
+            Record::Views(_) => self.views.add(outcome),
+        }
+    }
+}
+
+fn check_text(errors: &mut Vec<String>, field: &str, value: &str, required: bool, max: usize) {
+    if required && value.trim().is_empty() {
+        errors.push(format!("{field} must not be blank"));
+    }
+    if value.chars().count() > max {
+        errors.push(format!("{field} must be at most {max} characters"));
+    }
+}
+
+fn check_slug(errors: &mut Vec<String>, field: &str, slug: &str) {
+    if let Some(problem) = text::slug_problem(slug) {
+        errors.push(format!("{field}: {problem}"));
+    }
+}
+
+/// Checks one record on its own (no references): the same rules as the API.
+pub fn validate(record: &Record) -> Result<(), String> {
+    let mut errors = Vec::new();
+    match record {
+        Record::Category(c) => {
+            check_slug(&mut errors, "slug", &c.slug);
+            check_text(&mut errors, "name", &c.name, true, 100);
+            check_text(&mut errors, "description", c.description.as_deref().unwrap_or(""), false, 1000);
+            if c.parent.as_deref() == Some(c.slug.as_str()) {
+                errors.push("a category cannot be its own parent".to_owned());
+            }
+        }
+        Record::Tag(t) => {
+            check_slug(&mut errors, "slug", &t.slug);
+            check_text(&mut errors, "name", &t.name, true, 100);
+            check_text(&mut errors, "description", t.description.as_deref().unwrap_or(""), false, 1000);
+        }
+        Record::Article(a) => {
+            check_slug(&mut errors, "slug", &a.slug);
+            check_text(&mut errors, "title", &a.title, true, 300);
+            check_text(&mut errors, "summary", a.summary.as_deref().unwrap_or(""), false, 1000);
+            check_text(&mut errors, "author", a.author.as_deref().unwrap_or(""), false, 200);
+            if a.body.len() > 1024 * 1024 {
+                errors.push("body must be at most 1 MiB".to_owned());
+            }
+            if !matches!(a.status.as_str(), "draft" | "published" | "archived") {
+                errors.push(format!("status must be draft, published or archived, not {:?}", a.status));
+            }
+            if let Some(url) = &a.cover_image_url {
+                if url.len() > 2000 || !text::is_web_url(url) {
+                    errors.push("cover_image_url must be an http or https URL of at most 2,000 characters".to_owned());
+                }
+            }
+            if a.tags.len() > 50 {
+                errors.push("at most 50 tags".to_owned());
+            }
+            for (field, value) in [
+                ("published_at", a.published_at.as_deref()),
+                ("created_at", Some(&a.created_at)),
+                ("updated_at", Some(&a.updated_at)),
+            ] {
+                if let Some(value) = value {
+                    if let Err(why) = parse_time(field, value) {
+                        errors.push(why);
+                    }
+                }
+            }
+        }
+        Record::Views(v) => {
+            if v.total < 0 || v.daily.iter().any(|d| d.views < 0) {
+                errors.push("view counts must not be negative".to_owned());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Slugs already known to an import: in the database or on earlier lines.
+#[derive(Debug, Default)]
+pub struct Known {
+    categories: HashSet<String>,
+    tags: HashSet<String>,
+    articles: HashSet<String>,
+}
+
+impl Known {
+    /// The slugs stored in `conn`'s database.
+    pub fn of(conn: &mut SqliteConnection) -> QueryResult<Self> {
+        Ok(Self {
+            categories: categories::table.select(categories::slug).load::<String>(conn)?.into_iter().collect(),
+            tags: tags::table.select(tags::slug).load::<String>(conn)?.into_iter().collect(),
+            articles: articles::table.select(articles::slug).load::<String>(conn)?.into_iter().collect(),
+        })
+    }
+
+    /// Checks `record`'s references, then learns its slug.
+    pub fn admit(&mut self, record: &Record) -> Result<(), String> {
+        let missing = |kind: &str, slug: &str| {
+            format!("refers to {kind} {slug:?}, which is neither stored nor on an earlier line")
+        };
+        match record {
+            Record::Category(c) => {
+                if let Some(parent) = c.parent.as_deref().filter(|p| !self.categories.contains(*p)) {
+                    return Err(missing("parent category", parent));
+                }
+                self.categories.insert(c.slug.clone());
+            }
+            Record::Tag(t) => {
+                self.tags.insert(t.slug.clone());
+            }
+            Record::Article(a) => {
+                if let Some(category) = a.category.as_deref().filter(|c| !self.categories.contains(*c)) {
+                    return Err(missing("category", category));
+                }
+                if let Some(tag) = a.tags.iter().find(|t| !self.tags.contains(*t)) {
+                    return Err(missing("tag", tag));
+                }
+                self.articles.insert(a.slug.clone());
+            }
+            Record::Views(v) => {
+                if !self.articles.contains(&v.article) {
+                    return Err(missing("article", &v.article));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes one record, matching by slug. Call inside a transaction.
+pub fn apply(conn: &mut SqliteConnection, record: &Record) -> Result<Outcome, String> {
+    apply_record(conn, record).map_err(|e| e.to_string())
+}
+
+fn category_id(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<i32>> {
+    categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn).optional()
+}
+
+/// (id, name, description, parent id, position) of a stored category.
+type StoredCategory = (i32, String, Option<String>, Option<i32>, i32);
+
+fn apply_record(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcome> {
+    let now = db::now();
+    match record {
+        Record::Category(c) => {
+            let parent_id = match &c.parent {
+                Some(parent) => category_id(conn, parent)?,
+                None => None,
+            };
+            let stored: Option<StoredCategory> = categories::table
+                .filter(categories::slug.eq(&c.slug))
+                .select((
+                    categories::id,
+                    categories::name,
+                    categories::description,
+                    categories::parent_id,
+                    categories::position,
+                ))
+                .first(conn)
+                .optional()?;
+            match stored {
+                Some((_, ref name, ref description, parent, position))
+                    if *name == c.name
+                        && *description == c.description
+                        && parent == parent_id
+                        && position == c.position =>
+                {
+                    Ok(Outcome::Unchanged)
+                }
+                Some((id, ..)) => {
+                    diesel::update(categories::table.find(id))
+                        .set((
+                            categories::name.eq(&c.name),
+                            categories::description.eq(&c.description),
+                            categories::parent_id.eq(parent_id),
+                            categories::position.eq(c.position),
+                            categories::updated_at.eq(now),
+                            categories::version.eq(categories::version + 1),
+                        ))
+                        .execute(conn)?;
+                    Ok(Outcome::Updated)
+                }
+                None => {
+                    diesel::insert_into(categories::table)
+                        .values((
+                            categories::slug.eq(&c.slug),
+                            categories::name.eq(&c.name),
+                            categories::description.eq(&c.description),
+                            categories::parent_id.eq(parent_id),
+                            categories::position.eq(c.position),
+                            categories::created_at.eq(now),
+                            categories::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    Ok(Outcome::Created)
+                }
+            }
+        }
+        Record::Tag(t) => {
+            let stored: Option<(i32, String, Option<String>)> = tags::table
+                .filter(tags::slug.eq(&t.slug))
+                .select((tags::id, tags::name, tags::description))
+                .first(conn)
+                .optional()?;
+            match stored {
+                Some((_, ref name, ref description)) if *name == t.name && *description == t.description => {
+                    Ok(Outcome::Unchanged)
+                }
+                Some((id, ..)) => {
+                    diesel::update(tags::table.find(id))
+                        .set((
+                            tags::name.eq(&t.name),
+                            tags::name_folded.eq(text::fold(&t.name)),
+                            tags::description.eq(&t.description),
+                            tags::updated_at.eq(now),
+                            tags::version.eq(tags::version + 1),
+                        ))
+                        .execute(conn)?;
+                    Ok(Outcome::Updated)
+                }
+                None => {
+                    diesel::insert_into(tags::table)
+                        .values((
+                            tags::slug.eq(&t.slug),
+                            tags::name.eq(&t.name),
+                            tags::name_folded.eq(text::fold(&t.name)),
+                            tags::description.eq(&t.description),
+                            tags::created_at.eq(now),
+                            tags::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    Ok(Outcome::Created)
+                }
+            }
+        }
+        Record::Article(a) => apply_article(conn, a),
+        Record::Views(v) => {
+            let Some(id) = articles::table
+                .filter(articles::slug.eq(&v.article))
+                .select(articles::id)
+                .first::<i32>(conn)
+                .optional()?
+            else {
+                return Ok(Outcome::Unchanged);
+            };
+            let total: i64 = articles::table.find(id).select(articles::view_count).first(conn)?;
+            let stored: HashMap<NaiveDate, i64> = article_daily_views::table
+                .filter(article_daily_views::article_id.eq(id))
+                .select((article_daily_views::day, article_daily_views::views))
+                .load(conn)?
+                .into_iter()
+                .collect();
+            if total == v.total && v.daily.iter().all(|d| stored.get(&d.day) == Some(&d.views)) {
+                return Ok(Outcome::Unchanged);
+            }
+            diesel::update(articles::table.find(id)).set(articles::view_count.eq(v.total)).execute(conn)?;
+            for day in &v.daily {
+                diesel::insert_into(article_daily_views::table)
+                    .values((
+                        article_daily_views::article_id.eq(id),
+                        article_daily_views::day.eq(day.day),
+                        article_daily_views::views.eq(day.views),
+                    ))
+                    .on_conflict((article_daily_views::article_id, article_daily_views::day))
+                    .do_update()
+                    .set(article_daily_views::views.eq(day.views))
+                    .execute(conn)?;
+            }
+            Ok(Outcome::Updated)
+        }
+    }
+}
+
+fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcome> {
+    let time =
+        |value: &str| parse_time("", value).map_err(|why| diesel::result::Error::DeserializationError(why.into()));
+    let category_id = match &a.category {
+        Some(slug) => category_id(conn, slug)?,
+        None => None,
+    };
+    let body = html::sanitize(&a.body);
+    let fields = ArticleFields {
+        slug: a.slug.clone(),
+        title: a.title.trim().to_owned(),
+        summary: a.summary.as_deref().map(|s| s.trim().to_owned()),
+        reading_time_minutes: html::reading_time_minutes(&body),
+        body,
+        author: a.author.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        status: a.status.clone(),
+        published_at: a.published_at.as_deref().map(time).transpose()?,
+        category_id,
+        cover_image_url: a.cover_image_url.clone(),
+        featured: a.featured,
+    };
+    let (created_at, updated_at) = (time(&a.created_at)?, time(&a.updated_at)?);
+    let mut tag_ids: Vec<i32> = tags::table.filter(tags::slug.eq_any(&a.tags)).select(tags::id).load(conn)?;
+    tag_ids.sort_unstable();
+    let stored: Option<ArticleRow> =
+        articles::table.filter(articles::slug.eq(&a.slug)).select(ArticleRow::as_select()).first(conn).optional()?;
+    let id = match stored {
+        Some(row) => {
+            let mut current_tags: Vec<i32> = article_tags::table
+                .filter(article_tags::article_id.eq(row.id))
+                .select(article_tags::tag_id)
+                .load(conn)?;
+            current_tags.sort_unstable();
+            if ArticleFields::of(&row) == fields
+                && current_tags == tag_ids
+                && row.created_at == created_at
+                && row.updated_at == updated_at
+            {
+                return Ok(Outcome::Unchanged);
+            }
+            diesel::update(articles::table.find(row.id))
+                .set((
+                    &fields,
+                    articles::created_at.eq(created_at),
+                    articles::updated_at.eq(updated_at),
+                    articles::version.eq(articles::version + 1),
+                ))
+                .execute(conn)?;
+            db::articles::set_tags(conn, row.id, &tag_ids)?;
+            db::search::record_change(conn, row.id)?;
+            return Ok(Outcome::Updated);
+        }
+        None => diesel::insert_into(articles::table)
+            .values((&fields, articles::created_at.eq(created_at), articles::updated_at.eq(updated_at)))
+            .returning(articles::id)
+            .get_result::<i32>(conn)?,
+    };
+    db::articles::set_tags(conn, id, &tag_ids)?;
+    db::search::record_change(conn, id)?;
+    Ok(Outcome::Created)
+}
+
+/// Parses line `number` (1-based) of a file.
+pub fn parse_line(number: u64, line: &str) -> Result<Record, String> {
+    let record: Record = serde_json::from_str(line).map_err(|e| format!("line {number}: {e}"))?;
+    validate(&record).map_err(|why| format!("line {number}: {why}"))?;
+    Ok(record)
+}
+
+/// Imports the NDJSON in `path` (or standard input for `-`, kept in a temporary file
+/// for the second pass) into `pool`'s database.
+pub fn import(pool: &DbPool, path: &std::path::Path) -> Result<Summary, String> {
+    let spooled;
+    let path = if path.as_os_str() == "-" {
+        spooled = spool_stdin()?;
+        spooled.path.clone()
+    } else {
+        path.to_path_buf()
+    };
+    let open = || -> Result<std::io::BufReader<std::fs::File>, String> {
+        std::fs::File::open(&path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    // Pass 1: every line parses, checks and refers to something known.
+    let mut known = Known::of(&mut conn).map_err(|e| e.to_string())?;
+    for (index, line) in open()?.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = line.map_err(|e| format!("line {number}: cannot read: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = parse_line(number, &line)?;
+        known.admit(&record).map_err(|why| format!("line {number}: {why}"))?;
+    }
+    drop(known);
+    // Pass 2: write, a batch per transaction.
+    let mut summary = Summary::default();
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+    let mut write = |batch: &mut Vec<Record>, summary: &mut Summary| -> Result<(), String> {
+        let outcomes = db::immediate(&mut conn, |conn| {
+            batch.iter().map(|record| apply_record(conn, record)).collect::<QueryResult<Vec<Outcome>>>()
+        })
+        .map_err(|e| format!("cannot write: {e}"))?;
+        for (record, outcome) in batch.iter().zip(outcomes) {
+            summary.add(record, outcome);
+        }
+        batch.clear();
+        Ok(())
+    };
+    for (index, line) in open()?.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = line.map_err(|e| format!("line {number}: cannot read: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push(parse_line(number, &line)?);
+        if batch.len() == BATCH {
+            write(&mut batch, &mut summary)?;
+        }
+    }
+    if !batch.is_empty() {
+        write(&mut batch, &mut summary)?;
+    }
+    Ok(summary)
+}
+
+/// A temporary file removed when dropped.
+struct Spooled {
+    path: std::path::PathBuf,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn spool_stdin() -> Result<Spooled, String> {
+    let path =
+        std::env::temp_dir().join(format!("bantin-import-{}-{}.ndjson", std::process::id(), rand::random::<u64>()));
+    let spooled = Spooled { path };
+    let mut file = std::fs::File::create(&spooled.path).map_err(|e| format!("cannot spool standard input: {e}"))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(|e| format!("cannot read standard input: {e}"))?;
+    file.sync_all().map_err(|e| e.to_string())?;
+    Ok(spooled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_with_an_unknown_type_or_field_is_refused_with_its_number() {
+        let error = parse_line(3, r#"{"type":"poll","slug":"x"}"#).expect_err("unknown type");
+        assert!(error.starts_with("line 3:"), "{error}");
+        let error = parse_line(4, r#"{"type":"tag","slug":"a","name":"A","description":null,"colour":1}"#)
+            .expect_err("unknown field");
+        assert!(error.contains("colour"), "{error}");
+        let error =
+            parse_line(5, r#"{"type":"tag","slug":"Not A Slug","name":"A","description":null}"#).expect_err("bad slug");
+        assert!(error.starts_with("line 5: slug"), "{error}");
+    }
+
+    #[test]
+    fn references_must_be_stored_or_on_an_earlier_line() {
+        let mut known = Known::default();
+        let child = Record::Category(Category {
+            slug: "kinh-te".into(),
+            name: "Kinh tế".into(),
+            description: None,
+            parent: Some("tin-tuc".into()),
+            position: 0,
+        });
+        assert!(known.admit(&child).is_err(), "the parent comes later");
+        let parent = Record::Category(Category {
+            slug: "tin-tuc".into(),
+            name: "Tin tức".into(),
+            description: None,
+            parent: None,
+            position: 0,
+        });
+        known.admit(&parent).expect("top level");
+        known.admit(&child).expect("the parent came first");
+    }
+}
