@@ -18,6 +18,7 @@ pub mod schema;
 pub mod search;
 pub mod text;
 pub mod views;
+pub mod wordpress;
 
 use std::net::IpAddr;
 use std::sync::Arc;
