@@ -161,8 +161,12 @@ fn import_wordpress(
     max_database_mb: Option<u64>,
     file: &std::path::Path,
 ) -> Result<(), String> {
-    let _ = (database, max_database_mb, file);
-    Err("not yet".to_owned())
+    let pool = db::open_capped(database, 1, max_database_mb)?;
+    let started = std::time::Instant::now();
+    let report = bantin::data::wordpress::import(&pool, file)?;
+    eprint!("{report}");
+    eprintln!("imported {} in {:.1} s", file.display(), started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// On first start with no tokens at all, makes one write token and prints it once.

@@ -4,3 +4,4 @@
 
 pub mod backup;
 pub mod ndjson;
+pub mod wordpress;

@@ -409,11 +409,6 @@ impl Known {
     }
 }
 
-/// Writes one record, matching by slug. Call inside a transaction.
-pub fn apply(conn: &mut SqliteConnection, record: &Record) -> Result<Outcome, String> {
-    apply_record(conn, record).map_err(|e| e.to_string())
-}
-
 fn category_id(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<i32>> {
     categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn).optional()
 }
@@ -421,7 +416,8 @@ fn category_id(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<i3
 /// (id, name, description, parent id, position) of a stored category.
 type StoredCategory = (i32, String, Option<String>, Option<i32>, i32);
 
-fn apply_record(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcome> {
+/// Writes one record, matching by slug. Call inside a transaction.
+pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcome> {
     let now = db::now();
     match record {
         Record::Category(c) => {
@@ -655,7 +651,7 @@ pub fn import(pool: &DbPool, path: &std::path::Path) -> Result<Summary, String> 
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut write = |batch: &mut Vec<Record>, summary: &mut Summary| -> Result<(), String> {
         let outcomes = db::immediate(&mut conn, |conn| {
-            batch.iter().map(|record| apply_record(conn, record)).collect::<QueryResult<Vec<Outcome>>>()
+            batch.iter().map(|record| apply(conn, record)).collect::<QueryResult<Vec<Outcome>>>()
         })
         .map_err(|e| format!("cannot write: {e}"))?;
         for (record, outcome) in batch.iter().zip(outcomes) {

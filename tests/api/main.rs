@@ -16,3 +16,4 @@ mod spec;
 mod storage;
 mod tags;
 mod views;
+mod wordpress;
