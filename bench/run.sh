@@ -124,6 +124,14 @@ sleep 1
 run reads_during_search slug "$base" "$token"
 wait $searching
 echo "search_in_background $(cat "$data/background_search.txt") rss_mb=0" | tee -a "$results" >&2
+# Anonymous article reads while `bantin backup` snapshots the database (issue 13).
+settle
+rm -rf "$data/backup"
+"$bin" backup "$data/backup" --database "$db" 2> "$data/backup.log" &
+backing=$!
+run reads_during_backup slug "$base"
+wait $backing
+rm -rf "$data/backup"
 
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 kill "$sampler" 2> /dev/null || true
@@ -132,3 +140,8 @@ file_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssFile:" && $(i + 1) > m) m
 db_bytes=$(du -cb "$db" "$db"-* 2> /dev/null | tail -1 | cut -f1)
 python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" \
     "$anon_kb" "$file_kb" "$index_ms" "$index_bytes" | tee bench/results/latest.md
+{
+    echo
+    echo "\`reads_during_backup\`: \`bantin backup\` (VACUUM INTO, then integrity check) started with the"
+    echo "scenario's ${duration} s of reads; its own report: $(tail -1 "$data/backup.log")"
+} | tee -a bench/results/latest.md

@@ -123,6 +123,9 @@ struct Import<'a> {
     /// WordPress slug → bantin slug.
     category_slugs: HashMap<String, String>,
     tag_slugs: HashMap<String, String>,
+    /// bantin slug → the WordPress slug it stands for ("category:…" or "tag:…"), so
+    /// that two WordPress slugs folding to one get distinct bantin slugs.
+    taken: HashMap<String, String>,
     /// bantin article slug → WordPress post id, for collisions within the file.
     article_slugs: HashMap<String, i64>,
     /// Attachment id → URL.
@@ -141,6 +144,7 @@ impl<'a> Import<'a> {
             terms_written: false,
             category_slugs: HashMap::new(),
             tag_slugs: HashMap::new(),
+            taken: HashMap::new(),
             article_slugs: HashMap::new(),
             attachments,
             batch: Vec::with_capacity(BATCH),
@@ -162,6 +166,26 @@ impl<'a> Import<'a> {
         text::slugify(if slug.is_empty() { fallback } else { slug }, kind)
     }
 
+    /// [`Self::slug`] for a category or tag, distinct from the slug of any other term
+    /// of its kind in this file (`tin-tức` and `tin-tuc` both fold to `tin-tuc`; the
+    /// later one becomes `tin-tuc-2`), the same on every import of the file.
+    fn term_slug(&mut self, kind: &str, wp_slug: &str, name: &str) -> String {
+        let base = self.slug(wp_slug, name, kind);
+        let owner = format!("{kind}:{wp_slug}");
+        let mut n = 1;
+        loop {
+            let candidate = text::slug_candidate(&base, n);
+            let key = format!("{kind}:{candidate}");
+            match self.taken.get(&key) {
+                Some(other) if *other != owner => n += 1,
+                _ => {
+                    self.taken.insert(key, owner);
+                    return candidate;
+                }
+            }
+        }
+    }
+
     /// Writes the declared categories (parents first) and tags.
     fn write_terms(&mut self) -> Result<(), String> {
         if self.terms_written {
@@ -170,7 +194,7 @@ impl<'a> Import<'a> {
         self.terms_written = true;
         let declared = std::mem::take(&mut self.categories);
         for category in &declared {
-            let slug = self.slug(&category.slug, &category.name, "category");
+            let slug = self.term_slug("category", &category.slug, &category.name);
             self.category_slugs.insert(category.slug.clone(), slug);
         }
         // Parents before children, whatever the file's order; a parent that is not
@@ -222,7 +246,7 @@ impl<'a> Import<'a> {
         if let Some(slug) = self.tag_slugs.get(wp_slug) {
             return Ok(slug.clone());
         }
-        let slug = self.slug(wp_slug, name, "tag");
+        let slug = self.term_slug("tag", wp_slug, name);
         self.tag_slugs.insert(wp_slug.to_owned(), slug.clone());
         self.push(Record::Tag(ndjson::Tag {
             slug: slug.clone(),
@@ -308,7 +332,7 @@ impl<'a> Import<'a> {
                 Some(slug) => slug.clone(),
                 None => {
                     // Filed under a category the export did not declare.
-                    let slug = self.slug(&term.slug, &term.name, "category");
+                    let slug = self.term_slug("category", &term.slug, &term.name);
                     self.category_slugs.insert(term.slug.clone(), slug.clone());
                     self.push(Record::Category(ndjson::Category {
                         slug: slug.clone(),
