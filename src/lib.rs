@@ -74,9 +74,11 @@ impl AppState {
         views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
         views.load_counts(&mut conn).map_err(|e| format!("cannot load view counts: {e}"))?;
         drop(conn);
+        let views = Arc::new(views);
+        views::ViewBuffer::watch_outside(&views, pool.clone())?;
         Ok(Self {
             pool: pool.clone(),
-            views: Arc::new(views),
+            views,
             trusted_proxies: Arc::new(args.trusted_proxies.clone()),
             rate_limit: http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),
             cors_origins: Arc::new(

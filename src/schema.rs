@@ -61,6 +61,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    outside_writes (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     search_changes (seq) {
         seq -> BigInt,
         article_id -> Integer,
@@ -92,6 +99,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     categories,
+    outside_writes,
     search_changes,
     tags,
 );

@@ -68,6 +68,9 @@ impl RecentVisits {
     }
 }
 
+/// How often a server checks whether a command (an import) wrote to its database.
+pub const OUTSIDE_CHECK: Duration = Duration::from_millis(500);
+
 /// Most User-Agent verdicts remembered.
 const BOT_VERDICTS: usize = 10_000;
 /// Longest User-Agent whose verdict is remembered (bounds the cache at ~5 MB).
@@ -280,6 +283,54 @@ impl ViewBuffer {
         let count = all.len();
         *write(&self.counts) = all.into_iter().collect();
         Ok(count)
+    }
+
+    /// Reads published times and view counts again after a command changed the
+    /// database (an import), then outdates cached answers. Holds the flush lock and
+    /// SQLite's write lock meanwhile, so no flush or write of this server can fall
+    /// between the read and the swap.
+    pub fn reload(&self, pool: &DbPool) -> Result<(), String> {
+        let _one_at_a_time = lock(&self.flushing);
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        db::immediate(&mut conn, |conn| {
+            self.load_published(conn)?;
+            self.load_counts(conn)
+        })
+        .map_err(|e| e.to_string())?;
+        self.content.bump();
+        self.content.bump_views();
+        Ok(())
+    }
+
+    /// Starts a thread that calls [`Self::reload`] whenever a command has written to
+    /// the database (checked every [`OUTSIDE_CHECK`]); it ends with the last holder of
+    /// `buffer`.
+    pub fn watch_outside(buffer: &Arc<Self>, pool: DbPool) -> Result<(), String> {
+        let mut seen = {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            db::outside_generation(&mut conn).map_err(|e| e.to_string())?
+        };
+        let weak = Arc::downgrade(buffer);
+        std::thread::Builder::new()
+            .name("outside-writes".to_owned())
+            .spawn(move || loop {
+                std::thread::sleep(OUTSIDE_CHECK);
+                let Some(buffer) = weak.upgrade() else { return };
+                let now = pool
+                    .get()
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| db::outside_generation(&mut conn).map_err(|e| e.to_string()));
+                match now {
+                    Ok(generation) if generation != seen => match buffer.reload(&pool) {
+                        Ok(()) => seen = generation,
+                        Err(why) => log::warn!("cannot reload after a command's writes (next try soon): {why}"),
+                    },
+                    Ok(_) => {}
+                    Err(why) => log::warn!("cannot check for a command's writes: {why}"),
+                }
+            })
+            .map_err(|e| format!("cannot start the outside-writes watcher: {e}"))?;
+        Ok(())
     }
 
     /// The flushed view count of `article` (0 when it has none).

@@ -611,6 +611,14 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
     Ok(Outcome::Created)
 }
 
+/// Raises the view total of the article `slug` to `total` if it is lower.
+pub fn raise_total(conn: &mut SqliteConnection, slug: &str, total: i64) -> QueryResult<Outcome> {
+    let raised = diesel::update(articles::table.filter(articles::slug.eq(slug)).filter(articles::view_count.lt(total)))
+        .set(articles::view_count.eq(total))
+        .execute(conn)?;
+    Ok(if raised > 0 { Outcome::Updated } else { Outcome::Unchanged })
+}
+
 /// Parses line `number` (1-based) of a file.
 pub fn parse_line(number: u64, line: &str) -> Result<Record, String> {
     let record: Record = serde_json::from_str(line).map_err(|e| format!("line {number}: {e}"))?;
@@ -651,7 +659,11 @@ pub fn import(pool: &DbPool, path: &std::path::Path) -> Result<Summary, String> 
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut write = |batch: &mut Vec<Record>, summary: &mut Summary| -> Result<(), String> {
         let outcomes = db::immediate(&mut conn, |conn| {
-            batch.iter().map(|record| apply(conn, record)).collect::<QueryResult<Vec<Outcome>>>()
+            let outcomes = batch.iter().map(|record| apply(conn, record)).collect::<QueryResult<Vec<Outcome>>>()?;
+            if outcomes.iter().any(|o| *o != Outcome::Unchanged) {
+                db::note_outside_write(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(outcomes)
         })
         .map_err(|e| format!("cannot write: {e}"))?;
         for (record, outcome) in batch.iter().zip(outcomes) {

@@ -17,7 +17,8 @@
 //!   ([`crate::wordpress::to_html`]), then sanitized like any body;
 //! - the excerpt (as plain text) → summary; the author's display name → byline;
 //!   the first category → category; the featured image's URL → `cover_image_url`;
-//! - `views` / `post_views_count` post meta → the article's view total.
+//! - `views` / `post_views_count` post meta → the article's view total (raised to
+//!   it, never lowered: views bantin counted after an earlier import stay).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, IsTerminal};
@@ -281,7 +282,19 @@ impl<'a> Import<'a> {
         let batch = std::mem::take(&mut self.batch);
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let outcomes = db::immediate(&mut conn, |conn| {
-            batch.iter().map(|record| ndjson::apply(conn, record)).collect::<diesel::QueryResult<Vec<Outcome>>>()
+            // A legacy view total raises the article's total, never lowers it: views
+            // counted by bantin since an earlier import stay.
+            let outcomes = batch
+                .iter()
+                .map(|record| match record {
+                    Record::Views(views) => ndjson::raise_total(conn, &views.article, views.total),
+                    other => ndjson::apply(conn, other),
+                })
+                .collect::<diesel::QueryResult<Vec<Outcome>>>()?;
+            if outcomes.iter().any(|o| *o != Outcome::Unchanged) {
+                db::note_outside_write(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(outcomes)
         })
         .map_err(|e| format!("cannot write: {e}"))?;
         for (record, outcome) in batch.iter().zip(outcomes) {

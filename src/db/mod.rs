@@ -153,6 +153,22 @@ where
     }
 }
 
+/// Notes a write made outside the server (by a command), in its transaction: a
+/// server serving the database reloads what it keeps in memory.
+pub fn note_outside_write(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    use crate::schema::outside_writes::dsl::{generation, outside_writes};
+    use diesel::ExpressionMethods;
+    diesel::update(outside_writes).set(generation.eq(generation + 1)).execute(conn)?;
+    Ok(())
+}
+
+/// The count of writes made outside the server so far.
+pub fn outside_generation(conn: &mut SqliteConnection) -> diesel::QueryResult<i64> {
+    use crate::schema::outside_writes::dsl::{generation, outside_writes};
+    use diesel::QueryDsl;
+    outside_writes.select(generation).first(conn)
+}
+
 /// Whether `error` says the database cannot grow (`SQLITE_FULL`: the disk, or the
 /// size limit, is full).
 pub fn is_full(error: &diesel::result::Error) -> bool {
