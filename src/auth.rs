@@ -8,8 +8,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use crate::db;
 use crate::error::ApiError;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// How often the token table is read again: a revoke (through the API or by
 /// `bantin token revoke` in another process) takes effect within this time.

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, FieldError};
+use crate::text::trim;
 
 /// Largest JSON body accepted (article bodies may be up to 1 MiB of HTML).
 pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
@@ -148,17 +149,6 @@ pub fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, require
     } else if required && trim(value).is_empty() {
         errors.push(FieldError::new(field, "must not be empty"));
     }
-}
-
-/// Whether `c` is white space as the OpenAPI patterns (`\S`) see it: Unicode White_Space
-/// and the ASCII separators U+001C–U+001F.
-pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// A single-line field without surrounding white space.
-pub fn trim(value: &str) -> &str {
-    value.trim_matches(is_space)
 }
 
 #[cfg(test)]

@@ -10,19 +10,17 @@ pub mod demo;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod generation;
 pub mod html;
 pub mod http;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
 pub mod search;
+pub mod state;
 pub mod text;
 pub mod views;
 pub mod wordpress;
-
-use std::net::IpAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -36,63 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
 use crate::routes::fallback::{self, RouteTable};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database pool.
-    pub pool: db::DbPool,
-    /// Buffered view counts, shared by all workers and the flusher.
-    pub views: Arc<views::ViewBuffer>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<Vec<IpAddr>>,
-    /// Requests per minute per address; `None` when off.
-    pub rate_limit: Option<Arc<http::rate_limit::RateLimit>>,
-    /// Browser origins allowed by CORS (`*` for any).
-    pub cors_origins: Arc<Vec<String>>,
-    /// Prometheus series.
-    pub metrics: Arc<http::metrics::Metrics>,
-    /// The version of all content, bumped by every write.
-    pub content: Arc<http::response_cache::ContentGeneration>,
-    /// Anonymous reads kept in memory.
-    pub responses: Arc<http::response_cache::ResponseCache>,
-    /// The article search index.
-    pub search: Arc<search::Search>,
-    /// API tokens, verified in memory.
-    pub tokens: Arc<auth::Tokens>,
-    /// When a write was last refused because the database could not grow.
-    pub space: Arc<db::Space>,
-}
-
-impl AppState {
-    /// State over `pool` with the server settings `args` and the search index in
-    /// `search_dir` (the indexer that fills it is started apart: [`search::indexer::Indexer`]).
-    pub fn new(pool: db::DbPool, args: &config::ServeArgs, search_dir: &std::path::Path) -> Result<Self, String> {
-        let content = Arc::new(http::response_cache::ContentGeneration::default());
-        let views = views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs), content.clone());
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
-        views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
-        views.load_counts(&mut conn).map_err(|e| format!("cannot load view counts: {e}"))?;
-        drop(conn);
-        let views = Arc::new(views);
-        views::ViewBuffer::watch_outside(&views, pool.clone())?;
-        Ok(Self {
-            pool: pool.clone(),
-            views,
-            trusted_proxies: Arc::new(args.trusted_proxies.clone()),
-            rate_limit: http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),
-            cors_origins: Arc::new(
-                args.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
-            ),
-            metrics: Arc::new(http::metrics::Metrics::new().map_err(|e| format!("metrics: {e}"))?),
-            responses: Arc::new(http::response_cache::ResponseCache::new(content.clone())),
-            content,
-            search: search::Search::open(search_dir, args.search_slots())?,
-            tokens: auth::Tokens::start(pool.clone())?,
-            space: Arc::default(),
-        })
-    }
-}
+pub use crate::state::AppState;
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -140,6 +140,17 @@ pub fn first_free_slug<E>(base: &str, mut taken: impl FnMut(&str) -> Result<bool
     }
 }
 
+/// Whether `c` is white space as the OpenAPI patterns (`\S`) see it: Unicode White_Space
+/// and the ASCII separators U+001C–U+001F.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A single-line field without surrounding white space.
+pub fn trim(value: &str) -> &str {
+    value.trim_matches(is_space)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

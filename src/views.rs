@@ -13,7 +13,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::db::{self, DbPool};
-use crate::http::response_cache::ContentGeneration;
+use crate::generation::ContentGeneration;
 
 /// Most (visitor, article) pairs remembered for dedupe (about 24 bytes each), so a
 /// flood of fake visitors costs bounded memory.

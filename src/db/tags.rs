@@ -175,7 +175,7 @@ pub const MAX_TAG_NAME: usize = 100;
 pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Result<Vec<i32>, ApiError> {
     let mut errors = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        if name.chars().count() > MAX_TAG_NAME || crate::extract::trim(name).is_empty() {
+        if name.chars().count() > MAX_TAG_NAME || crate::text::trim(name).is_empty() {
             errors.push(FieldError::new(format!("tags[{i}]"), format!("must be 1 to {MAX_TAG_NAME} characters")));
         }
     }
@@ -184,7 +184,7 @@ pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Resu
     }
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
-        let name = crate::extract::trim(name);
+        let name = crate::text::trim(name);
         let existing = match find_by_slug(conn, name)? {
             Some(tag) => Some(tag),
             None => match find_by_name(conn, name, None)? {

@@ -12,7 +12,7 @@ use prometheus::{
 };
 
 use crate::error::ApiError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The server's metrics.
 pub struct Metrics {

@@ -18,7 +18,7 @@ use governor::{Quota, RateLimiter};
 
 use crate::client::client_ip;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::state::AppState;
 
 type Limiter = RateLimiter<IpAddr, DashMapStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
 

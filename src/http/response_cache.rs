@@ -17,8 +17,9 @@
 //! or ordered by views (most read, view history, `sort=view_count`) are outdated by a
 //! flush.
 
+use crate::generation::ContentGeneration;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,7 +35,7 @@ use tokio::sync::futures::OwnedNotified;
 use tokio::sync::Notify;
 
 use super::body_bytes;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Bytes of cached single articles at most.
 const MAX_ARTICLE_BYTES: u64 = 24 * 1024 * 1024;
@@ -70,36 +71,6 @@ fn depends_on_views(path: &str, query: &str) -> bool {
     path.ends_with("/views")
         || path == "/api/v1/articles/popular"
         || query.split('&').any(|pair| matches!(pair, "sort=view_count" | "sort=-view_count" | "sort=%2Dview_count"))
-}
-
-/// The version of all content, bumped by every write, and of view counts, bumped by
-/// every view flush.
-#[derive(Debug, Default)]
-pub struct ContentGeneration {
-    content: AtomicU64,
-    views: AtomicU64,
-}
-
-impl ContentGeneration {
-    /// The current content generation.
-    pub fn current(&self) -> u64 {
-        self.content.load(Ordering::Acquire)
-    }
-
-    /// Marks every cached answer as outdated.
-    pub fn bump(&self) {
-        self.content.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// The current views generation.
-    pub fn views(&self) -> u64 {
-        self.views.load(Ordering::Acquire)
-    }
-
-    /// Marks every cached view count as outdated (and answers made by views).
-    pub fn bump_views(&self) {
-        self.views.fetch_add(1, Ordering::AcqRel);
-    }
 }
 
 /// Where an article's `view_count` number stands in a cached body.

@@ -14,8 +14,10 @@ use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, trim, ApiJson};
-use crate::{db, text, AppState};
+use crate::extract::{check_len, double_option, ApiJson};
+use crate::state::AppState;
+use crate::text::trim;
+use crate::{db, text};
 
 /// A category of articles.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -4,8 +4,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db;
 use crate::error::ApiError;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]

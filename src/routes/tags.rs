@@ -12,8 +12,10 @@ use crate::auth::{Access, WriteAccess};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, trim, ApiJson};
-use crate::{db, text, AppState};
+use crate::extract::{check_len, double_option, ApiJson};
+use crate::state::AppState;
+use crate::text::trim;
+use crate::{db, text};
 
 /// A tag.
 #[derive(Debug, Clone, Serialize, ToSchema)]

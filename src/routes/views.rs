@@ -10,11 +10,12 @@ use super::articles::{items, visible, ArticleItem};
 use super::CountMeta;
 use crate::auth::{Access, WriteAccess};
 use crate::client::client_ip;
+use crate::db;
 use crate::db::articles as article_store;
 use crate::db::categories as category_store;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// Longest history answered at once, in days.
 const MAX_HISTORY_DAYS: i64 = 366;

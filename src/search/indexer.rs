@@ -18,7 +18,7 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 use super::schema::SCHEMA_VERSION;
 use super::{Progress, Readiness, Search};
 use crate::db::{self, search as store, DbPool};
-use crate::http::response_cache::ContentGeneration;
+use crate::generation::ContentGeneration;
 
 /// How often the change table is polled.
 const POLL: Duration = Duration::from_millis(100);

@@ -16,7 +16,8 @@ use crate::db::articles::{self as store, ListFilter, Loaded, SortField, SortValu
 use crate::db::categories as category_store;
 use crate::error::ApiError;
 use crate::routes::{paged_with, url_with, CountMeta, PageMeta, PageParams, Paging};
-use crate::{db, search, AppState};
+use crate::state::AppState;
+use crate::{db, search};
 
 /// Most tag slugs in one `tag` filter.
 pub const MAX_TAG_FILTER: usize = 100;

@@ -13,9 +13,10 @@ use utoipa::ToSchema;
 
 use super::utc;
 use crate::auth::Access;
+use crate::db;
 use crate::db::articles::{self as store, ArticleRow, Loaded};
 use crate::error::ApiError;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// A category as embedded in an article.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

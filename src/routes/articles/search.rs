@@ -13,9 +13,10 @@ use crate::cursor;
 use crate::db::articles::{self as store, ArticleRow, ListFilter, Loaded, SortField, SortValue, StatusFilter};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::ApiError;
+use crate::html;
 use crate::routes::Paging;
 use crate::search::{self, Order, Plan, Window, COUNT_CAP};
-use crate::{html, AppState};
+use crate::state::AppState;
 
 /// The cursor position `after` as the engine takes it: (score, time, id).
 fn position(after: &(SortValue, i32)) -> (f64, i64, i32) {

@@ -13,9 +13,11 @@ use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
-use crate::extract::{check_len, double_option, trim, ApiJson};
+use crate::extract::{check_len, double_option, ApiJson};
 use crate::routes::resolve_slug;
-use crate::{db, html, text, AppState};
+use crate::state::AppState;
+use crate::text::trim;
+use crate::{db, html, text};
 
 /// Largest body, in bytes, before sanitizing.
 const MAX_BODY: usize = 1024 * 1024;
