@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::SqliteConnection;
+use diesel::{QueryResult, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, resolve_slug, tagged, utc, CountMeta, PageParams, Paged};
+use super::resource::{self, Resource};
+use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
@@ -51,16 +51,45 @@ pub struct Category {
     pub version: i32,
 }
 
-impl Category {
+impl Resource for Category {
+    type Row = CategoryRow;
+    const KIND: &'static str = "category";
+    const LETTER: char = 'c';
+    const PATH: &'static str = "/api/v1/categories";
+
+    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CategoryRow>> {
+        store::find(conn, id)
+    }
+
+    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<CategoryRow>> {
+        store::find_by_slug(conn, slug)
+    }
+
+    fn version(row: &CategoryRow) -> i32 {
+        row.version
+    }
+
+    /// With its count of visible articles, descendants included.
+    fn load(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Self, ApiError> {
+        let count = store::article_count(conn, row.id, db::now())?;
+        Ok(Category::from_row(row, count))
+    }
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
     /// `W/"c{id}-v{version}.{article_count}"`.
-    pub fn etag(&self) -> String {
-        etag::resource('c', self.id, self.version, self.article_count)
+    fn etag(&self) -> String {
+        etag::resource(Self::LETTER, self.id, self.version, self.article_count)
     }
 
-    fn answer(&self, status: StatusCode) -> HttpResponse {
-        tagged(status, self.etag(), self.updated_at, self)
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
     }
+}
 
+impl Category {
     fn from_row(row: CategoryRow, article_count: i64) -> Self {
         Self {
             id: row.id,
@@ -224,12 +253,6 @@ impl Draft {
     }
 }
 
-/// Loads one category with its count.
-fn load_one(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Category, ApiError> {
-    let count = store::article_count(conn, row.id, db::now())?;
-    Ok(Category::from_row(row, count))
-}
-
 fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<CategoryNode> {
     let mut by_parent: HashMap<Option<i32>, Vec<Category>> = HashMap::new();
     for row in rows {
@@ -315,13 +338,7 @@ pub async fn list(
 )]
 #[get("/categories/{id}")]
 pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let category = db::run(&state.pool, move |conn| {
-        let row = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
-        load_one(conn, row)
-    })
-    .await?;
-    Ok(category.answer(StatusCode::OK))
+    resource::show::<Category>(&state, id.into_inner()).await
 }
 
 /// Get a category by slug.
@@ -339,14 +356,7 @@ pub async fn show_by_slug(
     _access: Access,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug.into_inner();
-    let category = db::run(&state.pool, move |conn| {
-        let row = store::find_by_slug(conn, &slug)?
-            .ok_or_else(|| ApiError::not_found("category", format!("slug '{slug}'")))?;
-        load_one(conn, row)
-    })
-    .await?;
-    Ok(category.answer(StatusCode::OK))
+    resource::show_by_slug::<Category>(&state, slug.into_inner()).await
 }
 
 /// Create a category.
@@ -368,19 +378,11 @@ pub async fn create(
     input: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
-    let category = db::run(&state.pool, move |conn| {
-        let row = crate::db::immediate(conn, |conn| {
-            let fields = draft.resolve(conn, None, None)?;
-            Ok::<_, ApiError>(store::insert(conn, &fields)?)
-        })?;
-        load_one(conn, row)
+    resource::create::<Category, _>(&state, move |conn| {
+        let fields = draft.resolve(conn, None, None)?;
+        Ok(store::insert(conn, &fields)?)
     })
-    .await?;
-    let mut response = category.answer(StatusCode::CREATED);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/categories/{}", category.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    .await
 }
 
 /// Replace a category.
@@ -442,17 +444,13 @@ async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft:
 where
     F: FnOnce(&CategoryRow) -> Draft + Send + 'static,
 {
-    let category = db::run(&state.pool, move |conn| {
-        let row = crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
-            let fields = draft(&current).resolve(conn, Some(id), Some(&current.slug))?;
-            if_match.check('c', id, current.version)?;
-            Ok::<_, ApiError>(store::update(conn, id, &fields)?)
-        })?;
-        load_one(conn, row)
+    let prepare = move |conn: &mut SqliteConnection, current: &CategoryRow| {
+        draft(current).resolve(conn, Some(current.id), Some(&current.slug))
+    };
+    resource::write::<Category, _, _, _>(&state, id, if_match, prepare, |conn, id, fields| {
+        store::update(conn, id, &fields)
     })
-    .await?;
-    Ok(category.answer(StatusCode::OK))
+    .await
 }
 
 /// Delete a category.
@@ -476,22 +474,16 @@ pub async fn remove(
     if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    db::run(&state.pool, move |conn| {
-        crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("category", format!("id {id}")))?;
-            if_match.check('c', id, current.version)?;
-            let (articles, children) = store::contents(conn, id)?;
-            if articles > 0 || children > 0 {
-                return Err(ApiError::Conflict(format!(
-                    "the category still holds {articles} article(s) and {children} child categor{}; move or delete them first",
-                    if children == 1 { "y" } else { "ies" }
-                )));
-            }
-            store::delete(conn, id)?;
-            Ok(())
-        })
+    resource::remove::<Category, _>(&state, id.into_inner(), if_match, |conn, category| {
+        let (articles, children) = store::contents(conn, category.id)?;
+        if articles > 0 || children > 0 {
+            return Err(ApiError::Conflict(format!(
+                "the category still holds {articles} article(s) and {children} child categor{}; move or delete them first",
+                if children == 1 { "y" } else { "ies" }
+            )));
+        }
+        store::delete(conn, category.id)?;
+        Ok(())
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }

@@ -4,6 +4,7 @@ pub mod articles;
 pub mod categories;
 pub mod fallback;
 pub mod ops;
+pub mod resource;
 pub mod tags;
 pub mod views;
 

@@ -1,13 +1,13 @@
 //! `/api/v1/tags`: flat labels on articles.
 
-use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::SqliteConnection;
+use diesel::{QueryResult, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{paged, resolve_slug, tagged, utc, PageParams, Paged};
+use super::resource::{self, Resource};
+use super::{paged, resolve_slug, utc, PageParams, Paged};
 use crate::auth::{Access, WriteAccess};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
@@ -44,15 +44,6 @@ pub struct Tag {
 }
 
 impl Tag {
-    /// `W/"t{id}-v{version}.{article_count}"`.
-    pub fn etag(&self) -> String {
-        etag::resource('t', self.id, self.version, self.article_count)
-    }
-
-    fn answer(&self, status: StatusCode) -> HttpResponse {
-        tagged(status, self.etag(), self.updated_at, self)
-    }
-
     fn from_row(row: TagRow, article_count: i64) -> Self {
         Self {
             id: row.id,
@@ -64,6 +55,44 @@ impl Tag {
             updated_at: utc(row.updated_at),
             version: row.version,
         }
+    }
+}
+
+impl Resource for Tag {
+    type Row = TagRow;
+    const KIND: &'static str = "tag";
+    const LETTER: char = 't';
+    const PATH: &'static str = "/api/v1/tags";
+
+    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TagRow>> {
+        store::find(conn, id)
+    }
+
+    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<TagRow>> {
+        store::find_by_slug(conn, slug)
+    }
+
+    fn version(row: &TagRow) -> i32 {
+        row.version
+    }
+
+    fn load(conn: &mut SqliteConnection, row: TagRow) -> Result<Self, ApiError> {
+        let counts = store::article_counts(conn, &[row.id], db::now())?;
+        let count = counts.get(&row.id).copied().unwrap_or(0);
+        Ok(Tag::from_row(row, count))
+    }
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// `W/"t{id}-v{version}.{article_count}"`.
+    fn etag(&self) -> String {
+        etag::resource(Self::LETTER, self.id, self.version, self.article_count)
+    }
+
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
     }
 }
 
@@ -150,12 +179,6 @@ fn resolve(
     Ok(TagFields { slug, name_folded: text::fold(&name), name, description })
 }
 
-fn load_one(conn: &mut SqliteConnection, row: TagRow) -> Result<Tag, ApiError> {
-    let counts = store::article_counts(conn, &[row.id], db::now())?;
-    let count = counts.get(&row.id).copied().unwrap_or(0);
-    Ok(Tag::from_row(row, count))
-}
-
 /// List tags.
 ///
 /// `q` matches the start of the name, ignoring case and Vietnamese marks, for
@@ -210,13 +233,7 @@ pub async fn list(
 )]
 #[get("/tags/{id}")]
 pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let tag = db::run(&state.pool, move |conn| {
-        let row = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
-        load_one(conn, row)
-    })
-    .await?;
-    Ok(tag.answer(StatusCode::OK))
+    resource::show::<Tag>(&state, id.into_inner()).await
 }
 
 /// Get a tag by slug.
@@ -234,14 +251,7 @@ pub async fn show_by_slug(
     _access: Access,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug.into_inner();
-    let tag = db::run(&state.pool, move |conn| {
-        let row =
-            store::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("tag", format!("slug '{slug}'")))?;
-        load_one(conn, row)
-    })
-    .await?;
-    Ok(tag.answer(StatusCode::OK))
+    resource::show_by_slug::<Tag>(&state, slug.into_inner()).await
 }
 
 /// Create a tag.
@@ -263,19 +273,11 @@ pub async fn create(
     input: ApiJson<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
-    let tag = db::run(&state.pool, move |conn| {
-        let row = crate::db::immediate(conn, |conn| {
-            let fields = resolve(conn, None, None, &input.name, input.slug, input.description)?;
-            Ok::<_, ApiError>(store::insert(conn, &fields)?)
-        })?;
-        Ok(Tag::from_row(row, 0))
+    resource::create::<Tag, _>(&state, move |conn| {
+        let fields = resolve(conn, None, None, &input.name, input.slug, input.description)?;
+        Ok(store::insert(conn, &fields)?)
     })
-    .await?;
-    let mut response = tag.answer(StatusCode::CREATED);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/tags/{}", tag.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    .await
 }
 
 /// Replace a tag.
@@ -343,18 +345,12 @@ async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft:
 where
     F: FnOnce(&TagRow) -> TagDraft + Send + 'static,
 {
-    let tag = db::run(&state.pool, move |conn| {
-        let row = crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
-            let (name, slug, description) = draft(&current);
-            let fields = resolve(conn, Some(id), Some(&current.slug), &name, slug, description)?;
-            if_match.check('t', id, current.version)?;
-            Ok::<_, ApiError>(store::update(conn, id, &fields)?)
-        })?;
-        load_one(conn, row)
-    })
-    .await?;
-    Ok(tag.answer(StatusCode::OK))
+    let prepare = move |conn: &mut SqliteConnection, current: &TagRow| {
+        let (name, slug, description) = draft(current);
+        resolve(conn, Some(current.id), Some(&current.slug), &name, slug, description)
+    };
+    resource::write::<Tag, _, _, _>(&state, id, if_match, prepare, |conn, id, fields| store::update(conn, id, &fields))
+        .await
 }
 
 /// Delete a tag.
@@ -376,15 +372,11 @@ pub async fn remove(
     if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    db::run(&state.pool, move |conn| {
-        crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("tag", format!("id {id}")))?;
-            if_match.check('t', id, current.version)?;
-            store::delete(conn, id)?;
-            Ok(())
-        })
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    resource::remove::<Tag, _>(
+        &state,
+        id.into_inner(),
+        if_match,
+        |conn, tag| Ok(store::delete(conn, tag.id).map(drop)?),
+    )
+    .await
 }
