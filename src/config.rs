@@ -126,10 +126,16 @@ pub enum TokenCommand {
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scope {
-    /// See drafts, scheduled and archived content.
+    /// See drafts, scheduled, archived and trashed content.
     Read,
-    /// Everything, including writes.
+    /// Also create articles and edit drafts; never publish.
+    Contributor,
+    /// Every content write.
+    Editor,
+    /// v1's name of `editor`.
     Write,
+    /// Editor, plus tokens and webhooks over the API.
+    Admin,
 }
 
 impl Scope {
@@ -137,7 +143,9 @@ impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Read => "read",
-            Scope::Write => "write",
+            Scope::Contributor => "contributor",
+            Scope::Editor | Scope::Write => "editor",
+            Scope::Admin => "admin",
         }
     }
 }
@@ -217,7 +225,8 @@ mod tests {
         let bare = Cli::try_parse_from(["bantin", "--bind", "127.0.0.1:9000"]).expect("parse");
         assert!(bare.command.is_none());
         assert_eq!(bare.serve.bind, "127.0.0.1:9000");
-        assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "admin"]).is_err());
+        assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "admin"]).is_ok());
+        assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "owner"]).is_err());
         assert_eq!(bare.search_dir(), PathBuf::from("./bantin.db.search"));
         let moved = Cli::try_parse_from(["bantin", "reindex", "--search-dir", "/srv/idx"]).expect("parse");
         assert_eq!(moved.search_dir(), PathBuf::from("/srv/idx"));

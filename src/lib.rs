@@ -38,7 +38,7 @@ pub use crate::state::AppState;
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{articles, categories, ops, tags, views};
+    use routes::{articles, categories, ops, tags, tokens, views};
     cfg.service(
         scope::scope("/api/v1")
             .service(articles::list::list)
@@ -68,7 +68,10 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(tags::create)
             .service(tags::replace)
             .service(tags::update)
-            .service(tags::remove),
+            .service(tags::remove)
+            .service(tokens::list)
+            .service(tokens::create)
+            .service(tokens::remove),
     )
     .service(ops::healthz)
     .service(ops::readyz)

@@ -173,8 +173,8 @@ fn import_wordpress(
 fn first_token(pool: &db::DbPool) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     if db::tokens::none_exist(&mut conn).map_err(|e| e.to_string())? {
-        let secret = db::tokens::create(&mut conn, "admin", "write").map_err(|e| e.to_string())?;
-        eprintln!("No API tokens existed, so a write token named 'admin' was created. It is shown only this once:");
+        let secret = db::tokens::create(&mut conn, "admin", "admin").map_err(|e| e.to_string())?;
+        eprintln!("No API tokens existed, so an admin token named 'admin' was created. It is shown only this once:");
         eprintln!("\n    {secret}\n");
         eprintln!("Use it as `Authorization: Bearer {secret}`; manage tokens with `bantin token create|list|revoke`.");
     }

@@ -31,6 +31,7 @@ use crate::text;
         (name = "categories", description = "The nested category menu"),
         (name = "tags", description = "Tags on articles"),
         (name = "views", description = "View counts and most-read lists"),
+        (name = "tokens", description = "API tokens and their roles (admin)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -198,7 +199,7 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
                 ensure(responses, "401", "The token is missing, malformed or unknown");
             }
             if needs_token {
-                ensure(responses, "403", "A read token cannot write");
+                ensure(responses, "403", "The token's role is too low for this; `detail` names the role needed");
             }
             if has_query || has_body || precondition {
                 ensure(responses, "400", "A malformed parameter, header or JSON body");

@@ -7,6 +7,7 @@ diesel::table! {
         scope -> Text,
         token_hash -> Text,
         created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

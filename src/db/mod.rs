@@ -198,6 +198,10 @@ pub fn at_size_limit(conn: &mut SqliteConnection) -> diesel::QueryResult<bool> {
 
 /// The current time in UTC, to the second (the API's precision).
 pub fn now() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now.with_nanosecond(0).unwrap_or(now)
+    seconds(Utc::now().naive_utc())
+}
+
+/// `time` to the second (the API's precision).
+pub fn seconds(time: NaiveDateTime) -> NaiveDateTime {
+    time.with_nanosecond(0).unwrap_or(time)
 }

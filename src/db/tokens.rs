@@ -18,12 +18,14 @@ pub struct TokenRow {
     pub id: i32,
     /// Unique name.
     pub name: String,
-    /// `read` or `write`.
+    /// `read`, `contributor`, `editor` or `admin`.
     pub scope: String,
     /// SHA-256 of the secret, hex.
     pub token_hash: String,
     /// When it was made.
     pub created_at: NaiveDateTime,
+    /// When it was last used (to the last batch written).
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -50,16 +52,49 @@ fn new_secret() -> String {
 
 /// Creates a token named `name` with `scope`; returns the secret, which is not stored.
 pub fn create(conn: &mut SqliteConnection, name: &str, scope: &str) -> QueryResult<String> {
+    Ok(create_row(conn, name, scope)?.1)
+}
+
+/// Creates a token; returns its row and its secret, which is not stored.
+pub fn create_row(conn: &mut SqliteConnection, name: &str, scope: &str) -> QueryResult<(TokenRow, String)> {
     let secret = new_secret();
-    diesel::insert_into(api_tokens::table)
+    // `write` is v1's name of `editor`.
+    let scope = if scope == "write" { "editor" } else { scope };
+    let row = diesel::insert_into(api_tokens::table)
         .values(NewToken { name, scope, token_hash: &hash_token(&secret), created_at: super::now() })
-        .execute(conn)?;
-    Ok(secret)
+        .returning(TokenRow::as_returning())
+        .get_result(conn)?;
+    Ok((row, secret))
 }
 
 /// All tokens, oldest first.
 pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<TokenRow>> {
     api_tokens::table.order(api_tokens::id).select(TokenRow::as_select()).load(conn)
+}
+
+/// The token with `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TokenRow>> {
+    api_tokens::table.find(id).select(TokenRow::as_select()).first(conn).optional()
+}
+
+/// A page of tokens, oldest first, with the total.
+pub fn page(conn: &mut SqliteConnection, offset: i64, limit: i64) -> QueryResult<(Vec<TokenRow>, i64)> {
+    let rows =
+        api_tokens::table.order(api_tokens::id).offset(offset).limit(limit).select(TokenRow::as_select()).load(conn)?;
+    Ok((rows, api_tokens::table.count().get_result(conn)?))
+}
+
+/// Deletes the token with `id`; returns whether one existed.
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+    Ok(diesel::delete(api_tokens::table.find(id)).execute(conn)? > 0)
+}
+
+/// Records when tokens were last used: `(id, time)`.
+pub fn set_last_used(conn: &mut SqliteConnection, times: &[(i32, NaiveDateTime)]) -> QueryResult<()> {
+    for (id, at) in times {
+        diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(at)).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Deletes the token named `name`; returns whether one existed.
@@ -72,11 +107,6 @@ pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
 pub fn none_exist(conn: &mut SqliteConnection) -> QueryResult<bool> {
     let count: i64 = api_tokens::table.count().get_result(conn)?;
     Ok(count == 0)
-}
-
-/// (hash, scope) of every token, for verifying tokens in memory.
-pub fn hashes(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, String)>> {
-    api_tokens::table.select((api_tokens::token_hash, api_tokens::scope)).load(conn)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::resource::{self, Resource};
 use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
-use crate::auth::{Access, WriteAccess};
+use crate::auth::{Access, Editor};
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
@@ -374,7 +374,7 @@ pub async fn show_by_slug(
 #[post("/categories")]
 pub async fn create(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     input: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
@@ -404,7 +404,7 @@ pub async fn create(
 #[put("/categories/{id}")]
 pub async fn replace(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<CategoryInput>,
@@ -429,7 +429,7 @@ pub async fn replace(
 #[patch("/categories/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<CategoryPatch>,
@@ -470,7 +470,7 @@ where
 #[delete("/categories/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {

@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod ops;
 pub mod resource;
 pub mod tags;
+pub mod tokens;
 pub mod views;
 
 use actix_web::http::header;

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::resource::{self, Resource};
 use super::{paged, resolve_slug, utc, PageParams, Paged};
-use crate::auth::{Access, WriteAccess};
+use crate::auth::{Access, Editor};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::etag::{self, IfMatch};
@@ -269,7 +269,7 @@ pub async fn show_by_slug(
 #[post("/tags")]
 pub async fn create(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     input: ApiJson<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
@@ -298,7 +298,7 @@ pub async fn create(
 #[put("/tags/{id}")]
 pub async fn replace(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<TagInput>,
@@ -323,7 +323,7 @@ pub async fn replace(
 #[patch("/tags/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<TagPatch>,
@@ -368,7 +368,7 @@ where
 #[delete("/tags/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {

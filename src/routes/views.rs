@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{items, visible, ArticleItem};
 use super::CountMeta;
-use crate::auth::{Access, WriteAccess};
+use crate::auth::{Access, Editor};
 use crate::client::client_ip;
 use crate::db;
 use crate::db::articles as article_store;
@@ -218,7 +218,7 @@ async fn replace_total(
 #[put("/articles/{id}/views")]
 pub async fn set(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    editor: Editor,
     id: web::Path<i32>,
     input: ApiJson<SetTotal>,
 ) -> Result<HttpResponse, ApiError> {
@@ -230,7 +230,7 @@ pub async fn set(
     replace_total(&state, id, total, move |conn| db::views::set_total(conn, id, total)).await?;
     let to = Utc::now().date_naive();
     let from = to - Duration::days(DEFAULT_HISTORY_DAYS - 1);
-    Ok(HttpResponse::Ok().json(stats(&state, Access::Write, id, from, to).await?))
+    Ok(HttpResponse::Ok().json(stats(&state, Access::Token(editor.0), id, from, to).await?))
 }
 
 /// Reset an article's views: total and history.
@@ -244,11 +244,7 @@ pub async fn set(
     )
 )]
 #[delete("/articles/{id}/views")]
-pub async fn reset(
-    state: web::Data<AppState>,
-    _write: WriteAccess,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn reset(state: web::Data<AppState>, _editor: Editor, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     replace_total(&state, id, 0, move |conn| db::views::reset(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod http;
 mod query_counts;
+mod roles;
 mod search;
 mod search_index;
 mod shutdown;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{reload, Article};
-use crate::auth::WriteAccess;
+use crate::auth::{Contributor, Editor, Role};
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
@@ -299,10 +299,13 @@ impl Draft {
 #[post("/articles")]
 pub async fn create(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    writer: Contributor,
     input: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = Draft::from_input(input.0);
+    if writer.token().role < Role::Editor && draft.status != Status::Draft {
+        return Err(contributors_write_drafts());
+    }
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
@@ -342,13 +345,13 @@ pub async fn create(
 #[put("/articles/{id}")]
 pub async fn replace(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    writer: Contributor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
-    write(state, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
+    write(state, writer, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
 }
 
 /// Update some fields of an article.
@@ -369,21 +372,38 @@ pub async fn replace(
 #[patch("/articles/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    writer: Contributor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = input.0;
-    write(state, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
+    write(state, writer, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
+}
+
+/// The 403 of a contributor trying to make content public.
+fn contributors_write_drafts() -> ApiError {
+    ApiError::Forbidden(
+        "a contributor token may only create and edit drafts; publishing, scheduling and archiving need an \
+         editor token"
+            .to_owned(),
+    )
 }
 
 /// PUT and PATCH: one immediate transaction reads the article, builds and checks the
-/// new version, and writes it only if something changed (`version` + 1).
-async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
+/// new version, and writes it only if something changed (`version` + 1). A
+/// contributor may only edit a draft, and it stays a draft.
+async fn write<F>(
+    state: web::Data<AppState>,
+    writer: Contributor,
+    id: i32,
+    if_match: IfMatch,
+    draft: F,
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
+    let contributor = writer.token().role < Role::Editor;
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
@@ -392,6 +412,9 @@ where
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
             sorted_old.sort_unstable();
             let draft = draft(&current, current_tags.into_iter().map(|t| t.slug).collect())?;
+            if contributor && (current.status != Status::Draft.as_str() || draft.status != Status::Draft) {
+                return Err(contributors_write_drafts());
+            }
             let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
             // Invalid content is a 422 whatever the tag; a stale tag is a 412 before
             // anything is written (tags created by resolve roll back with it).
@@ -424,7 +447,7 @@ where
 #[delete("/articles/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _write: WriteAccess,
+    _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
