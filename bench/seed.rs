@@ -203,12 +203,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     category_id: Some(category_ids[rng.random_range(0..category_ids.len())]),
                     cover_image_url: Some(format!("https://example.vn/anh/{i}.jpg")),
                     featured: rng.random_range(0..50) == 0,
+                    author_id: None,
                 };
                 let mut chosen: Vec<i32> =
                     (0..rng.random_range(2..6)).map(|_| tag_ids[rng.random_range(0..tag_ids.len())]).collect();
                 chosen.sort_unstable();
                 chosen.dedup();
-                let row = store::insert(conn, &fields, &chosen)?;
+                let row = store::insert(conn, &fields, &chosen, None)?;
                 diesel::update(bantin::schema::articles::table.find(row.id))
                     .set(bantin::schema::articles::view_count.eq(rng.random_range(0..5000i64)))
                     .execute(conn)?;

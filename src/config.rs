@@ -13,6 +13,10 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_VIEW_DEDUPE_SECS: u64 = 1800;
 /// Default view flush interval in milliseconds.
 pub const DEFAULT_VIEW_FLUSH_MS: u64 = 1000;
+/// Default revisions kept per article.
+pub const DEFAULT_REVISIONS_KEEP: u32 = 100;
+/// Default days in the trash.
+pub const DEFAULT_TRASH_DAYS: u32 = 30;
 /// Default requests per minute per client address.
 pub const DEFAULT_RATE_LIMIT: u32 = 1200;
 
@@ -181,6 +185,14 @@ pub struct ServeArgs {
     /// more than 1 s for a slot answers 503.
     #[arg(long, env = "BANTIN_SEARCH_SLOTS")]
     pub search_slots: Option<usize>,
+
+    /// Revisions kept per article (the oldest are dropped).
+    #[arg(long, env = "BANTIN_REVISIONS_KEEP", default_value_t = DEFAULT_REVISIONS_KEEP)]
+    pub revisions_keep: u32,
+
+    /// Days an article stays in the trash before it is deleted for good.
+    #[arg(long, env = "BANTIN_TRASH_DAYS", default_value_t = DEFAULT_TRASH_DAYS)]
+    pub trash_days: u32,
 }
 
 impl ServeArgs {
@@ -202,6 +214,8 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             workers: None,
             search_slots: None,
+            revisions_keep: DEFAULT_REVISIONS_KEEP,
+            trash_days: DEFAULT_TRASH_DAYS,
         }
     }
 }

@@ -109,6 +109,20 @@ pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, Api
         }
         let tag_names: Vec<String> = TAGS.iter().map(|t| (*t).to_owned()).collect();
         let tag_ids = tag_store::find_or_create_all(conn, &tag_names)?;
+        let mut author_ids = Vec::new();
+        for (n, name) in AUTHORS.iter().enumerate() {
+            let row = crate::db::authors::insert(
+                conn,
+                &crate::db::authors::AuthorFields {
+                    slug: text::slugify(name, "author"),
+                    name: (*name).to_owned(),
+                    name_folded: text::fold(name),
+                    bio: Some(format!("Phóng viên Ban Thời sự, viết về {} từ năm {}.", SUBJECTS[n], 2010 + n)),
+                    avatar_url: Some(format!("https://example.vn/tac-gia/{}.jpg", text::slugify(name, "author"))),
+                },
+            )?;
+            author_ids.push(row.id);
+        }
         for i in 0..40 {
             let title = format!("{} {}", SUBJECTS[i % SUBJECTS.len()], PLACES[(i / SUBJECTS.len()) % PLACES.len()]);
             let (status, published_at) = match i {
@@ -130,10 +144,11 @@ pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, Api
                 category_id: Some(category_ids[SUBJECT_CATEGORY[i % SUBJECTS.len()]]),
                 cover_image_url: Some(format!("https://example.vn/anh/demo-{i}.jpg")),
                 featured: i % 9 == 5,
+                author_id: Some(author_ids[i % AUTHORS.len()]),
             };
             let tags = [tag_ids[i % tag_ids.len()], tag_ids[(i * 7 + 3) % tag_ids.len()]];
             let tags: Vec<i32> = if tags[0] == tags[1] { vec![tags[0]] } else { tags.to_vec() };
-            let row = store::insert(conn, &fields, &tags)?;
+            let row = store::insert(conn, &fields, &tags, None)?;
             let views = ((i * 7919) % 1500 + 12) as i64;
             diesel::update(articles::table.find(row.id)).set(articles::view_count.eq(views)).execute(conn)?;
         }

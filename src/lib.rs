@@ -19,6 +19,7 @@ pub mod schema;
 pub mod search;
 pub mod state;
 pub mod text;
+pub mod trash;
 pub mod views;
 pub mod wordpress;
 
@@ -38,7 +39,7 @@ pub use crate::state::AppState;
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{articles, categories, ops, tags, tokens, views};
+    use routes::{articles, authors, categories, ops, tags, tokens, views};
     cfg.service(
         scope::scope("/api/v1")
             .service(articles::list::list)
@@ -55,6 +56,17 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(articles::write::replace)
             .service(articles::write::update)
             .service(articles::write::remove)
+            .service(articles::write::restore)
+            .service(articles::revisions::list)
+            .service(articles::revisions::show)
+            .service(articles::write::restore_revision)
+            .service(authors::list)
+            .service(authors::show_by_slug)
+            .service(authors::show)
+            .service(authors::create)
+            .service(authors::replace)
+            .service(authors::update)
+            .service(authors::remove)
             .service(categories::list)
             .service(categories::show_by_slug)
             .service(categories::show)

@@ -30,6 +30,7 @@ use crate::text;
         (name = "articles", description = "Articles: lists, search, related"),
         (name = "categories", description = "The nested category menu"),
         (name = "tags", description = "Tags on articles"),
+        (name = "authors", description = "Author profiles (\"Tác giả\")"),
         (name = "views", description = "View counts and most-read lists"),
         (name = "tokens", description = "API tokens and their roles (admin)"),
         (name = "operations", description = "Health and readiness"),
@@ -92,9 +93,14 @@ fn constrain_inputs(api: &mut OpenApiDoc) {
 
 /// The single resources whose writes honour `If-Match` and whose reads send
 /// `Last-Modified`.
-const RESOURCES: [&str; 3] = ["/api/v1/articles/{id}", "/api/v1/categories/{id}", "/api/v1/tags/{id}"];
-const BY_SLUG: [&str; 3] =
-    ["/api/v1/articles/slug/{slug}", "/api/v1/categories/slug/{slug}", "/api/v1/tags/slug/{slug}"];
+const RESOURCES: [&str; 4] =
+    ["/api/v1/articles/{id}", "/api/v1/categories/{id}", "/api/v1/tags/{id}", "/api/v1/authors/{id}"];
+const BY_SLUG: [&str; 4] = [
+    "/api/v1/articles/slug/{slug}",
+    "/api/v1/categories/slug/{slug}",
+    "/api/v1/tags/slug/{slug}",
+    "/api/v1/authors/slug/{slug}",
+];
 
 fn schema(kind: Type) -> RefOr<Schema> {
     RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(kind).build()))
@@ -171,7 +177,8 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
             let has_path = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
             let has_body = operation.request_body.is_some();
             let needs_token = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-            let precondition = resource && matches!(method, Method::Put | Method::Patch | Method::Delete);
+            let restores = method == Method::Post && path.ends_with("/restore");
+            let precondition = (resource && matches!(method, Method::Put | Method::Patch | Method::Delete)) || restores;
             let read = in_api && method == Method::Get;
             if precondition {
                 parameters.push(header_parameter(
@@ -246,7 +253,10 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
             if in_api
                 && !read
                 && (resource
-                    || (path.ends_with("/categories") || path.ends_with("/tags") || path.ends_with("/articles")))
+                    || (path.ends_with("/categories")
+                        || path.ends_with("/tags")
+                        || path.ends_with("/authors")
+                        || path.ends_with("/articles")))
             {
                 for status in ["200", "201"] {
                     add_headers(responses, status, validators);

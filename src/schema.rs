@@ -44,6 +44,35 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        trashed_at -> Nullable<Timestamp>,
+        editor -> Nullable<Text>,
+        author_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    article_revisions (article_id, version) {
+        article_id -> Integer,
+        version -> Integer,
+        title -> Text,
+        status -> Text,
+        updated_at -> Timestamp,
+        editor -> Nullable<Text>,
+        content -> Text,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        name_folded -> Text,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -94,11 +123,15 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> categories (category_id));
 
+diesel::joinable!(articles -> authors (author_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     article_daily_views,
+    article_revisions,
     article_tags,
     articles,
+    authors,
     categories,
     outside_writes,
     search_changes,

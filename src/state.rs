@@ -31,6 +31,8 @@ pub struct AppState {
     pub tokens: Arc<crate::auth::Tokens>,
     /// When a write was last refused because the database could not grow.
     pub space: Arc<crate::db::Space>,
+    /// Revisions kept per article.
+    pub revisions_keep: u32,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
         drop(conn);
         let views = Arc::new(views);
         crate::views::ViewBuffer::watch_outside(&views, pool.clone())?;
+        crate::trash::start(pool.clone(), args.trash_days, &views)?;
         Ok(Self {
             pool: pool.clone(),
             views,
@@ -63,6 +66,7 @@ impl AppState {
             search: crate::search::Search::open(search_dir, args.search_slots())?,
             tokens: crate::auth::Tokens::start(pool.clone())?,
             space: Arc::default(),
+            revisions_keep: args.revisions_keep,
         })
     }
 }

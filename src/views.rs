@@ -349,7 +349,7 @@ impl ViewBuffer {
     pub fn note(&self, row: &db::articles::ArticleRow) {
         let mut published = write(&self.published);
         match (row.status.as_str(), row.published_at) {
-            ("published", Some(at)) => published.insert(row.id, at),
+            ("published", Some(at)) if row.trashed_at.is_none() => published.insert(row.id, at),
             _ => published.remove(&row.id),
         };
     }
@@ -511,6 +511,9 @@ mod tests {
             version: 1,
             created_at: at(1, 0),
             updated_at: at(1, 0),
+            trashed_at: None,
+            editor: None,
+            author_id: None,
         };
         buffer.note(&row(1, "published", Some(at(28, 12))));
         buffer.note(&row(2, "draft", Some(at(28, 14))));

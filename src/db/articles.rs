@@ -32,6 +32,11 @@ pub struct ArticleRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When it was moved to the trash; `None` when it is not there.
+    pub trashed_at: Option<NaiveDateTime>,
+    /// The token name that wrote this version (`None`: the command line or an import).
+    pub editor: Option<String>,
+    pub author_id: Option<i32>,
 }
 
 /// The content fields of an article, after validation and sanitizing.
@@ -49,6 +54,7 @@ pub struct ArticleFields {
     pub cover_image_url: Option<String>,
     pub featured: bool,
     pub reading_time_minutes: i32,
+    pub author_id: Option<i32>,
 }
 
 impl ArticleFields {
@@ -66,6 +72,7 @@ impl ArticleFields {
             cover_image_url: row.cover_image_url.clone(),
             featured: row.featured,
             reading_time_minutes: row.reading_time_minutes,
+            author_id: row.author_id,
         }
     }
 }
@@ -87,8 +94,23 @@ pub fn tags_json(a: &str) -> String {
     )
 }
 
-/// An article with its category and tags (as JSON made by SQLite), loaded in the same
-/// statement: one query per article, one per page of articles.
+/// An article's author profile as JSON (`{"id","slug","name","avatar_url"}`, or
+/// NULL), as a subquery of a query in which `a` names the articles table.
+pub fn author_json(a: &str) -> String {
+    format!(
+        "(SELECT json_object('id', p.id, 'slug', p.slug, 'name', p.name, 'avatar_url', p.avatar_url) \
+         FROM authors p WHERE p.id = {a}.author_id)"
+    )
+}
+
+/// The category, tag and author columns of [`Loaded`] for raw SQL in which `a` names
+/// the articles table.
+pub fn refs_sql(a: &str) -> String {
+    format!("{} AS category_json, {} AS tags_json, {} AS author_json", category_json(a), tags_json(a), author_json(a))
+}
+
+/// An article with its category, tags and author profile (as JSON made by SQLite),
+/// loaded in the same statement: one query per article, one per page of articles.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Loaded {
     #[diesel(embed)]
@@ -99,11 +121,17 @@ pub struct Loaded {
     /// See [`tags_json`].
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub tags_json: Option<String>,
+    /// See [`author_json`].
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub author_json: Option<String>,
 }
 
-impl From<(ArticleRow, Option<String>, Option<String>)> for Loaded {
-    fn from((row, category_json, tags_json): (ArticleRow, Option<String>, Option<String>)) -> Self {
-        Self { article: row, category_json, tags_json }
+/// A row with its category, tags and author as JSON.
+type LoadedTuple = (ArticleRow, Option<String>, Option<String>, Option<String>);
+
+impl From<LoadedTuple> for Loaded {
+    fn from((row, category_json, tags_json, author_json): LoadedTuple) -> Self {
+        Self { article: row, category_json, tags_json, author_json }
     }
 }
 
@@ -129,6 +157,9 @@ macro_rules! columns_with_body {
             articles::version,
             articles::created_at,
             articles::updated_at,
+            articles::trashed_at,
+            articles::editor,
+            articles::author_id,
         )
     };
 }
@@ -139,7 +170,7 @@ pub fn columns_without_body(a: &str) -> String {
     format!(
         "{a}.id, {a}.slug, {a}.title, {a}.summary, '' AS body, {a}.author, {a}.status, {a}.published_at, \
          {a}.category_id, {a}.cover_image_url, {a}.featured, {a}.view_count, {a}.reading_time_minutes, \
-         {a}.version, {a}.created_at, {a}.updated_at"
+         {a}.version, {a}.created_at, {a}.updated_at, {a}.trashed_at, {a}.editor, {a}.author_id"
     )
 }
 
@@ -148,30 +179,31 @@ fn no_body() -> Fixed<Text> {
     fixed("''")
 }
 
-type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>);
+type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>, Fixed<Nullable<Text>>);
 
-/// The category and tag columns of [`Loaded`] for a query on `articles`: fixed text,
-/// so that the statements using them stay prepared.
+/// The category, tag and author columns of [`Loaded`] for a query on `articles`:
+/// fixed text, so that the statements using them stay prepared.
 fn refs() -> Refs {
     static CATEGORY: LazyLock<String> = LazyLock::new(|| category_json("articles"));
     static TAGS: LazyLock<String> = LazyLock::new(|| tags_json("articles"));
-    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()))
+    static AUTHOR: LazyLock<String> = LazyLock::new(|| author_json("articles"));
+    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()), fixed(AUTHOR.as_str()))
 }
 
 /// The article with `id`, with its category and tags: one statement.
 pub fn find_loaded(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Loaded>> {
-    let (category, tags) = refs();
-    let found: Option<(ArticleRow, Option<String>, Option<String>)> =
-        articles::table.find(id).select((ArticleRow::as_select(), category, tags)).first(conn).optional()?;
+    let (category, tags, author) = refs();
+    let found: Option<LoadedTuple> =
+        articles::table.find(id).select((ArticleRow::as_select(), category, tags, author)).first(conn).optional()?;
     Ok(found.map(Loaded::from))
 }
 
 /// The article with `slug`, with its category and tags: one statement.
 pub fn find_loaded_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Loaded>> {
-    let (category, tags) = refs();
-    let found: Option<(ArticleRow, Option<String>, Option<String>)> = articles::table
+    let (category, tags, author) = refs();
+    let found: Option<LoadedTuple> = articles::table
         .filter(articles::slug.eq(slug))
-        .select((ArticleRow::as_select(), category, tags))
+        .select((ArticleRow::as_select(), category, tags, author))
         .first(conn)
         .optional()?;
     Ok(found.map(Loaded::from))
@@ -191,6 +223,7 @@ pub fn view_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, i64)>> 
 pub fn published_times(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
     let rows: Vec<(i32, Option<NaiveDateTime>)> = articles::table
         .filter(articles::status.eq("published"))
+        .filter(articles::trashed_at.is_null())
         .select((articles::id, articles::published_at))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(id, at)| Some((id, at?))).collect())
@@ -203,11 +236,17 @@ pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) 
     Ok(id.is_some_and(|id| Some(id) != except))
 }
 
-/// Inserts an article with its tag ids; returns the row.
-pub fn insert(conn: &mut SqliteConnection, fields: &ArticleFields, tag_ids: &[i32]) -> QueryResult<ArticleRow> {
+/// Inserts an article with its tag ids, written by the token named `editor` (`None`:
+/// the command line); returns the row.
+pub fn insert(
+    conn: &mut SqliteConnection,
+    fields: &ArticleFields,
+    tag_ids: &[i32],
+    editor: Option<&str>,
+) -> QueryResult<ArticleRow> {
     let now = super::now();
     let row: ArticleRow = diesel::insert_into(articles::table)
-        .values((fields, articles::created_at.eq(now), articles::updated_at.eq(now)))
+        .values((fields, articles::created_at.eq(now), articles::updated_at.eq(now), articles::editor.eq(editor)))
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, row.id, tag_ids)?;
@@ -215,15 +254,22 @@ pub fn insert(conn: &mut SqliteConnection, fields: &ArticleFields, tag_ids: &[i3
     Ok(row)
 }
 
-/// Writes new fields and tags of article `id`, bumping `version` and `updated_at`.
+/// Writes new fields and tags of article `id` by the token named `editor`, bumping
+/// `version` and `updated_at`.
 pub fn update(
     conn: &mut SqliteConnection,
     id: i32,
     fields: &ArticleFields,
     tag_ids: &[i32],
+    editor: Option<&str>,
 ) -> QueryResult<ArticleRow> {
     let row = diesel::update(articles::table.find(id))
-        .set((fields, articles::version.eq(articles::version + 1), articles::updated_at.eq(super::now())))
+        .set((
+            fields,
+            articles::version.eq(articles::version + 1),
+            articles::updated_at.eq(super::now()),
+            articles::editor.eq(editor),
+        ))
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, id, tag_ids)?;
@@ -238,6 +284,26 @@ pub fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryR
         tag_ids.iter().map(|tag| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*tag))).collect();
     diesel::insert_into(article_tags::table).values(rows).execute(conn)?;
     Ok(())
+}
+
+/// Moves article `id` to the trash (`Some(time)`) or out of it (`None`), bumping its
+/// version; returns the row.
+pub fn set_trashed(conn: &mut SqliteConnection, id: i32, at: Option<NaiveDateTime>) -> QueryResult<ArticleRow> {
+    let row = diesel::update(articles::table.find(id))
+        .set((articles::trashed_at.eq(at), articles::version.eq(articles::version + 1)))
+        .returning(ArticleRow::as_returning())
+        .get_result(conn)?;
+    super::search::record_change(conn, id)?;
+    Ok(row)
+}
+
+/// Ids of the articles trashed at or before `before`.
+pub fn trashed_before(conn: &mut SqliteConnection, before: NaiveDateTime) -> QueryResult<Vec<i32>> {
+    articles::table
+        .filter(articles::trashed_at.is_not_null())
+        .filter(articles::trashed_at.le(before))
+        .select(articles::id)
+        .load(conn)
 }
 
 /// Deletes article `id` (its tag links and view history go with it).
@@ -270,6 +336,9 @@ pub enum StatusFilter {
     Scheduled,
     Draft,
     Archived,
+    /// In the trash (token holders only).
+    Trashed,
+    /// Any status but the trash.
     Any,
 }
 
@@ -302,6 +371,8 @@ pub struct ListFilter {
     /// Tag slugs, any of them.
     pub tags: Option<Vec<String>>,
     pub author: Option<String>,
+    /// An author profile's id (`-1` for an unknown slug: nothing matches).
+    pub author_id: Option<i32>,
     pub featured: Option<bool>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
@@ -313,6 +384,11 @@ type Boxed<'a> = articles::BoxedQuery<'a, Sqlite>;
 
 fn filtered(filter: &ListFilter) -> Boxed<'static> {
     let mut query = articles::table.into_boxed();
+    // Only `Trashed` looks in the trash; the public's indexes cover the rest only.
+    query = match filter.status {
+        StatusFilter::Trashed => query.filter(articles::trashed_at.is_not_null()),
+        _ => query.filter(articles::trashed_at.is_null()),
+    };
     query = match filter.status {
         StatusFilter::Visible => {
             query.filter(articles::status.eq("published")).filter(articles::published_at.le(filter.now))
@@ -322,7 +398,7 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
         }
         StatusFilter::Draft => query.filter(articles::status.eq("draft")),
         StatusFilter::Archived => query.filter(articles::status.eq("archived")),
-        StatusFilter::Any => query,
+        StatusFilter::Trashed | StatusFilter::Any => query,
     };
     // Lists are bound as one JSON parameter each, so that the statement's text (and
     // its prepared statement) does not depend on their length.
@@ -339,6 +415,9 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
     }
     if let Some(author) = &filter.author {
         query = query.filter(articles::author.eq(author.clone()));
+    }
+    if let Some(author) = filter.author_id {
+        query = query.filter(articles::author_id.eq(author));
     }
     if let Some(featured) = filter.featured {
         query = query.filter(articles::featured.eq(featured));
@@ -364,11 +443,11 @@ pub const LEAD_CHARS: usize = 1000;
 /// bodies).
 pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
     static LEAD: LazyLock<String> = LazyLock::new(|| format!("substr(articles.body, 1, {LEAD_CHARS})"));
-    let (category, tags) = refs();
+    let (category, tags, author) = refs();
     let mut rows: HashMap<i32, Loaded> = articles::table
         .filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"))
-        .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), category, tags))
-        .load::<(ArticleRow, Option<String>, Option<String>)>(conn)?
+        .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), category, tags, author))
+        .load::<LoadedTuple>(conn)?
         .into_iter()
         .map(|loaded| (loaded.0.id, Loaded::from(loaded)))
         .collect();
@@ -459,13 +538,12 @@ pub fn page(
         }
         _ => filter,
     };
-    let (category, tags) = refs();
-    let rows: Vec<(ArticleRow, Option<String>, Option<String>)> =
-        ordered(filtered(filter), sort.0, sort.1, after, undated)
-            .offset(offset)
-            .limit(limit)
-            .select((columns_with_body!(no_body()), category, tags))
-            .load(conn)?;
+    let (category, tags, author) = refs();
+    let rows: Vec<LoadedTuple> = ordered(filtered(filter), sort.0, sort.1, after, undated)
+        .offset(offset)
+        .limit(limit)
+        .select((columns_with_body!(no_body()), category, tags, author))
+        .load(conn)?;
     Ok(rows.into_iter().map(Loaded::from).collect())
 }
 
@@ -489,7 +567,7 @@ pub fn related(
 ) -> QueryResult<Vec<Loaded>> {
     use diesel::sql_types::{BigInt, Integer, Nullable, Timestamp};
     diesel::sql_query(format!(
-        "SELECT {}, {} AS category_json, {} AS tags_json FROM ( \
+        "SELECT {}, {} FROM ( \
              SELECT c.id, SUM(c.shared) AS shared FROM ( \
                  SELECT t.article_id AS id, 1 AS shared FROM article_tags t \
                  WHERE t.tag_id IN (SELECT tag_id FROM article_tags WHERE article_id = ?1) \
@@ -497,12 +575,11 @@ pub fn related(
                  SELECT x.id, 0 FROM articles x WHERE ?2 IS NOT NULL AND x.category_id = ?2 \
              ) c WHERE c.id <> ?1 GROUP BY c.id \
          ) r JOIN articles a ON a.id = r.id \
-         WHERE a.status = 'published' AND a.published_at <= ?3 \
+         WHERE a.status = 'published' AND a.published_at <= ?3 AND a.trashed_at IS NULL \
          ORDER BY r.shared DESC, (a.category_id IS ?2) DESC, a.published_at DESC, a.id DESC \
          LIMIT ?4",
         columns_without_body("a"),
-        category_json("a"),
-        tags_json("a")
+        refs_sql("a")
     ))
     .bind::<Integer, _>(article.id)
     .bind::<Nullable<Integer>, _>(article.category_id)

@@ -124,6 +124,7 @@ pub fn article_count(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime) -
     let ids = with_descendants(conn, id)?;
     articles::table
         .filter(articles::status.eq("published"))
+        .filter(articles::trashed_at.is_null())
         .filter(articles::published_at.le(now))
         .filter(articles::category_id.eq_any(ids))
         .count()
@@ -153,6 +154,7 @@ pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<V
 pub fn article_counts(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let direct: Vec<(Option<i32>, i64)> = articles::table
         .filter(articles::status.eq("published"))
+        .filter(articles::trashed_at.is_null())
         .filter(articles::published_at.le(now))
         .filter(articles::category_id.is_not_null())
         .group_by(articles::category_id)

@@ -1,7 +1,9 @@
 //! The store: an r2d2 pool of SQLite connections, migrations, and the blocking-DB helper.
 
 pub mod articles;
+pub mod authors;
 pub mod categories;
+pub mod revisions;
 pub mod search;
 pub mod sql;
 pub mod tags;

@@ -103,6 +103,7 @@ fn with_tags(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> QueryResult<
 pub fn came_due(conn: &mut SqliteConnection, since: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<i32>> {
     articles::table
         .filter(articles::status.eq("published"))
+        .filter(articles::trashed_at.is_null())
         .filter(articles::published_at.gt(since))
         .filter(articles::published_at.le(until))
         .select(articles::id)

@@ -61,7 +61,7 @@ type VisibleCount = SqlLiteral<BigInt, UncheckedBind<SqlLiteral<BigInt>, AsExprO
 fn visible_count(now: NaiveDateTime) -> VisibleCount {
     sql::<BigInt>(
         "(SELECT COUNT(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
-         WHERE at.tag_id = tags.id AND a.status = 'published' AND a.published_at <= ",
+         WHERE at.tag_id = tags.id AND a.status = 'published' AND a.trashed_at IS NULL AND a.published_at <= ",
     )
     .bind::<Timestamp, _>(now)
     .sql(")")
@@ -132,6 +132,7 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(ids))
         .filter(articles::status.eq("published"))
+        .filter(articles::trashed_at.is_null())
         .filter(articles::published_at.le(now))
         .group_by(article_tags::tag_id)
         .select((article_tags::tag_id, count_star()))

@@ -75,19 +75,19 @@ pub fn popular(
     limit: i64,
 ) -> QueryResult<Vec<PopularRow>> {
     let categories = categories.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned()));
-    let visible = "a.status = 'published' AND a.published_at <= ?2 \
+    let visible = "a.status = 'published' AND a.trashed_at IS NULL AND a.published_at <= ?2 \
                    AND (?3 IS NULL OR a.category_id IN (SELECT value FROM json_each(?3)))";
-    let (category, tags) = (super::articles::category_json("a"), super::articles::tags_json("a"));
+    let refs = super::articles::refs_sql("a");
     let columns = super::articles::columns_without_body("a");
     let sql = match since {
         Some(_) => format!(
-            "SELECT {columns}, {category} AS category_json, {tags} AS tags_json, w.views AS window_views FROM ( \
+            "SELECT {columns}, {refs}, w.views AS window_views FROM ( \
                  SELECT article_id, SUM(views) AS views FROM article_daily_views WHERE day >= ?1 GROUP BY article_id \
              ) w JOIN articles a ON a.id = w.article_id \
              WHERE {visible} ORDER BY w.views DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),
         None => format!(
-            "SELECT {columns}, {category} AS category_json, {tags} AS tags_json, a.view_count AS window_views FROM articles a \
+            "SELECT {columns}, {refs}, a.view_count AS window_views FROM articles a \
              WHERE ?1 IS NULL AND a.view_count > 0 AND {visible} \
              ORDER BY a.view_count DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),

@@ -1,6 +1,7 @@
 //! HTTP: one module per resource, plus what every list shares.
 
 pub mod articles;
+pub mod authors;
 pub mod categories;
 pub mod fallback;
 pub mod ops;

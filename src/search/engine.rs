@@ -26,6 +26,8 @@ pub struct Filters {
     /// Any of these tags; `Some(empty)` matches nothing.
     pub tags: Option<Vec<i32>>,
     pub author: Option<String>,
+    /// An author profile's id.
+    pub author_id: Option<i32>,
     pub featured: Option<bool>,
     /// Inclusive.
     pub published_after: Option<NaiveDateTime>,
@@ -41,6 +43,7 @@ impl Filters {
             categories: None,
             tags: None,
             author: None,
+            author_id: None,
             featured: None,
             published_after: None,
             published_before: None,
@@ -122,6 +125,8 @@ pub fn build(
         clauses.push(term(prefixes, prefix_term(last)));
     }
     clauses.extend(status_term(filters.status).map(|v| term(fields.visibility, v)));
+    // Any status but the trash.
+    let not_trashed = (filters.status == StatusFilter::Any).then(|| term(fields.visibility, "trashed"));
     if let Some(ids) = &filters.categories {
         clauses.push(any_of(fields.category, ids)?);
     }
@@ -130,6 +135,9 @@ pub fn build(
     }
     if let Some(author) = &filters.author {
         clauses.push(term(fields.author, author));
+    }
+    if let Some(author) = filters.author_id {
+        clauses.push(term(fields.author_id, &author.to_string()));
     }
     if let Some(featured) = filters.featured {
         clauses.push(term(fields.featured, if featured { "1" } else { "0" }));
@@ -146,10 +154,15 @@ pub fn build(
         clauses.push(Box::new(RangeQuery::new(lower, upper)));
     }
     // A lone clause stays itself: a single term query is pruned too.
-    if clauses.len() == 1 {
+    if clauses.len() == 1 && not_trashed.is_none() {
         return clauses.pop();
     }
-    Some(Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Must, q)).collect())))
+    if clauses.is_empty() {
+        clauses.push(Box::new(tantivy::query::AllQuery));
+    }
+    let mut all: Vec<(Occur, Box<dyn Query>)> = clauses.into_iter().map(|q| (Occur::Must, q)).collect();
+    all.extend(not_trashed.map(|q| (Occur::MustNot, q)));
+    Some(Box::new(BooleanQuery::new(all)))
 }
 
 /// A score with a total order.

@@ -16,7 +16,7 @@ use crate::db::articles::{ArticleRow, StatusFilter};
 use crate::html;
 
 /// Bump when the fields or the analysis change: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Repetitions of each part in `text` and `prefix` (the relevance weights).
 pub const TITLE_WEIGHT: usize = 3;
@@ -41,6 +41,8 @@ pub struct Fields {
     pub visibility: Field,
     /// The byline, exactly.
     pub author: Field,
+    /// The author profile's id, as text.
+    pub author_id: Field,
     /// `1` or `0`.
     pub featured: Field,
     /// The category id, as text.
@@ -80,6 +82,7 @@ impl Fields {
             title_prefix: builder.add_text_field("title_prefix", analyzed(PREFIXES)),
             visibility: builder.add_text_field("visibility", exact()),
             author: builder.add_text_field("author", exact()),
+            author_id: builder.add_text_field("author_id", exact()),
             featured: builder.add_text_field("featured", exact()),
             category: builder.add_text_field("category", exact()),
             tags: builder.add_text_field("tags", exact()),
@@ -112,6 +115,9 @@ impl Fields {
         if let Some(author) = &row.author {
             doc.add_text(self.author, author);
         }
+        if let Some(author) = row.author_id {
+            doc.add_text(self.author_id, author.to_string());
+        }
         doc.add_text(self.featured, if row.featured { "1" } else { "0" });
         if let Some(category) = row.category_id {
             doc.add_text(self.category, category.to_string());
@@ -128,6 +134,9 @@ impl Fields {
 
 /// The visibility term of `row` at `now`.
 pub fn visibility(row: &ArticleRow, now: NaiveDateTime) -> &'static str {
+    if row.trashed_at.is_some() {
+        return "trashed";
+    }
     let status = match (row.status.as_str(), row.published_at) {
         ("published", Some(at)) if at <= now => StatusFilter::Visible,
         ("published", _) => StatusFilter::Scheduled,
@@ -144,6 +153,7 @@ pub fn status_term(status: StatusFilter) -> Option<&'static str> {
         StatusFilter::Scheduled => Some("scheduled"),
         StatusFilter::Draft => Some("draft"),
         StatusFilter::Archived => Some("archived"),
+        StatusFilter::Trashed => Some("trashed"),
         StatusFilter::Any => None,
     }
 }

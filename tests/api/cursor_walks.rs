@@ -25,8 +25,9 @@ fn dataset(pool: &DbPool, rows: &[(u8, u8, u8, bool)]) {
             cover_image_url: None,
             featured: false,
             reading_time_minutes: 1,
+            author_id: None,
         };
-        let row = store::insert(&mut conn, &fields, &[]).expect("insert");
+        let row = store::insert(&mut conn, &fields, &[], None).expect("insert");
         use bantin::schema::articles::dsl::{articles, view_count};
         diesel::update(articles.find(row.id))
             .set(view_count.eq(i64::from(views % 3)))
@@ -48,7 +49,7 @@ proptest! {
         let mut conn = pool.get().expect("connection");
         for status in [StatusFilter::Any, StatusFilter::Visible] {
         let filter = ListFilter {
-            status, now: db::now(), categories: None, tags: None, author: None,
+            status, now: db::now(), categories: None, tags: None, author: None, author_id: None,
             featured: None, published_after: None, published_before: None, ids: None,
         };
         for field in [SortField::PublishedAt, SortField::UpdatedAt, SortField::Title, SortField::ViewCount] {

@@ -51,6 +51,7 @@ async fn an_article_is_one_statement_and_a_page_of_any_size_is_one_more_for_its_
         categories: None,
         tags: Some(vec!["thi-dua".to_owned()]),
         author: None,
+        author_id: None,
         featured: None,
         published_after: None,
         published_before: None,

@@ -24,8 +24,11 @@ enum Target {
     None,
     DraftArticle,
     PublishedArticle,
+    TrashedArticle,
+    RevisedArticle,
     Category,
     Tag,
+    Author,
     Token,
 }
 
@@ -48,6 +51,8 @@ fn table() -> Vec<(Method, &'static str, Who, Target, Option<Value>)> {
             Some(json!({"summary": "Tóm tắt"})),
         ),
         (Method::DELETE, "/api/v1/articles/{id}", Who::Editor, Target::DraftArticle, None),
+        (Method::POST, "/api/v1/articles/{id}/restore", Who::Editor, Target::TrashedArticle, None),
+        (Method::POST, "/api/v1/articles/{id}/revisions/{version}/restore", Who::Editor, Target::RevisedArticle, None),
         (Method::POST, "/api/v1/articles/{id}/views", Who::Public, Target::PublishedArticle, None),
         (Method::PUT, "/api/v1/articles/{id}/views", Who::Editor, Target::PublishedArticle, Some(json!({"total": 5}))),
         (Method::DELETE, "/api/v1/articles/{id}/views", Who::Editor, Target::PublishedArticle, None),
@@ -59,6 +64,10 @@ fn table() -> Vec<(Method, &'static str, Who, Target, Option<Value>)> {
         (Method::PUT, "/api/v1/tags/{id}", Who::Editor, Target::Tag, Some(json!({"name": "Thẻ đổi tên"}))),
         (Method::PATCH, "/api/v1/tags/{id}", Who::Editor, Target::Tag, Some(json!({"description": "Mô tả"}))),
         (Method::DELETE, "/api/v1/tags/{id}", Who::Editor, Target::Tag, None),
+        (Method::POST, "/api/v1/authors", Who::Editor, Target::None, Some(json!({"name": "Tác giả mới"}))),
+        (Method::PUT, "/api/v1/authors/{id}", Who::Editor, Target::Author, Some(json!({"name": "Tác giả đổi tên"}))),
+        (Method::PATCH, "/api/v1/authors/{id}", Who::Editor, Target::Author, Some(json!({"bio": "Phóng viên"}))),
+        (Method::DELETE, "/api/v1/authors/{id}", Who::Editor, Target::Author, None),
         (Method::GET, "/api/v1/tokens", Who::Admin, Target::None, None),
         (Method::POST, "/api/v1/tokens", Who::Admin, Target::None, Some(json!({"name": "new", "scope": "read"}))),
         (Method::DELETE, "/api/v1/tokens/{id}", Who::Admin, Target::Token, None),
@@ -86,6 +95,24 @@ async fn make(app: &TestApp, target: Target, n: usize) -> Option<Value> {
         Target::DraftArticle => app.create_article(json!({"title": format!("Nháp {n}")})).await["id"].clone(),
         Target::PublishedArticle => {
             app.publish(&format!("Tin {n}"), "2026-01-01T00:00:00Z", json!({})).await["id"].clone()
+        }
+        Target::TrashedArticle => {
+            let id = app.create_article(json!({"title": format!("Vào thùng rác {n}")})).await["id"].clone();
+            assert_eq!(app.delete(&format!("/api/v1/articles/{id}")).await.status, 204);
+            id
+        }
+        Target::RevisedArticle => {
+            let id = app.create_article(json!({"title": format!("Bản đầu {n}")})).await["id"].clone();
+            assert_eq!(
+                app.patch(&format!("/api/v1/articles/{id}"), json!({"title": format!("Bản sau {n}")})).await.status,
+                200
+            );
+            id
+        }
+        Target::Author => {
+            let made = app.post("/api/v1/authors", json!({"name": format!("Tác giả {n}")})).await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            made.body["id"].clone()
         }
         Target::Category => app.create_category(&format!("Mục {n}"), None).await["id"].clone(),
         Target::Tag => app.create_tag(&format!("Thẻ {n}")).await["id"].clone(),
@@ -139,7 +166,7 @@ async fn every_write_endpoint_answers_each_role_as_the_contract_says() {
         for who in EVERYONE {
             n += 1;
             let path = match make(&app, *target, n).await {
-                Some(id) => path.replace("{id}", &id.to_string()),
+                Some(id) => path.replace("{id}", &id.to_string()).replace("{version}", "1"),
                 None => (*path).to_owned(),
             };
             let mut body = body.clone();

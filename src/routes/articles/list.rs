@@ -44,6 +44,9 @@ pub struct ArticleFilters {
     pub tag: Option<String>,
     /// Exact byline.
     pub author: Option<String>,
+    /// Author profile slug.
+    #[param(example = "tran-thi-binh")]
+    pub author_slug: Option<String>,
     /// Only featured (`true`) or only not featured (`false`).
     pub featured: Option<bool>,
     /// Published at or after this time (RFC 3339, or a date meaning its start, UTC).
@@ -149,7 +152,9 @@ pub enum StatusParam {
     Scheduled,
     Draft,
     Archived,
-    /// All of them.
+    /// In the trash.
+    Trashed,
+    /// All of them but the trash.
     Any,
 }
 
@@ -159,12 +164,18 @@ fn status_filter(status: Option<StatusParam>, access: Access) -> Result<StatusFi
         StatusParam::Scheduled => StatusFilter::Scheduled,
         StatusParam::Draft => StatusFilter::Draft,
         StatusParam::Archived => StatusFilter::Archived,
+        StatusParam::Trashed => StatusFilter::Trashed,
         StatusParam::Any => StatusFilter::Any,
     };
     if filter != StatusFilter::Visible && !access.sees_unpublished() {
         return Err(ApiError::Unauthorized("listing unpublished articles needs a token".to_owned()));
     }
     Ok(filter)
+}
+
+/// The id of the author with `slug`; `-1` (matching nothing) when there is none.
+fn author_id_of(conn: &mut diesel::SqliteConnection, slug: &str) -> diesel::QueryResult<i32> {
+    Ok(crate::db::authors::find_by_slug(conn, slug)?.map_or(-1, |author| author.id))
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
@@ -229,6 +240,7 @@ pub async fn list(
         categories: None,
         tags,
         author: non_empty(&filters.author).map(str::to_owned),
+        author_id: None,
         featured: filters.featured,
         published_after: non_empty(&filters.published_after).map(|v| parse_time("published_after", v)).transpose()?,
         published_before: non_empty(&filters.published_before)
@@ -237,14 +249,25 @@ pub async fn list(
         ids: None,
     };
     let category = non_empty(&filters.category).map(str::to_owned);
+    let author_slug = non_empty(&filters.author_slug).map(str::to_owned);
     let cursor_mode = filters.cursor.is_some();
     let sorted = Sorted { field, descending, name: sort_name, relevance: relevance.is_some() };
     let page = match query {
-        Some(query) => super::search::page(&state, filter, category, query, sorted, paging, cursor_mode, after).await?,
+        Some(query) => {
+            let filter = match author_slug {
+                Some(slug) => {
+                    let id = db::run(&state.pool, move |conn| Ok(author_id_of(conn, &slug)?)).await?;
+                    ListFilter { author_id: Some(id), ..filter }
+                }
+                None => filter,
+            };
+            super::search::page(&state, filter, category, query, sorted, paging, cursor_mode, after).await?
+        }
         None => {
             db::run(&state.pool, move |conn| {
                 let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
-                let filter = ListFilter { categories, ..filter };
+                let author_id = author_slug.map(|slug| author_id_of(conn, &slug)).transpose()?;
+                let filter = ListFilter { categories, author_id, ..filter };
                 let (rows, total, next) = by_sort(
                     conn,
                     &filter,

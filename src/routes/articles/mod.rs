@@ -1,6 +1,7 @@
 //! `/api/v1/articles`: the article resource.
 
 pub mod list;
+pub mod revisions;
 pub mod search;
 pub mod write;
 
@@ -40,6 +41,19 @@ pub struct TagRef {
     pub name: String,
 }
 
+/// An author profile as embedded in an article.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuthorRef {
+    #[schema(example = 2)]
+    pub id: i32,
+    #[schema(example = "tran-thi-binh")]
+    pub slug: String,
+    #[schema(example = "Trần Thị Bình")]
+    pub name: String,
+    #[schema(example = "https://example.vn/tac-gia/tran-thi-binh.jpg")]
+    pub avatar_url: Option<String>,
+}
+
 /// An article in a list: everything but the body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleItem {
@@ -55,13 +69,22 @@ pub struct ArticleItem {
     /// Lead paragraph.
     #[schema(example = "Tỉnh đẩy mạnh phong trào thi đua yêu nước trong năm 2020.")]
     pub summary: Option<String>,
-    /// Byline.
+    /// Byline (defaults to the author profile's name).
     #[schema(example = "Nguyễn Văn An")]
     pub author: Option<String>,
-    /// `draft`, `published` or `archived`. A published article dated in the future is
-    /// scheduled: invisible to the public until then.
+    /// The author profile's id, if any.
+    #[schema(example = 2)]
+    pub author_id: Option<i32>,
+    /// The author profile, if any.
+    pub author_profile: Option<AuthorRef>,
+    /// `draft`, `published`, `archived`, or `trashed` (token holders only). A
+    /// published article dated in the future is scheduled: invisible to the public
+    /// until then.
     #[schema(example = "published")]
     pub status: String,
+    /// When it was moved to the trash; only on trashed articles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<DateTime<Utc>>,
     /// Publication time; `null` for never-published drafts.
     pub published_at: Option<DateTime<Utc>>,
     /// Its category, if any.
@@ -137,13 +160,20 @@ impl ArticleItem {
             Some(json) => serde_json::from_str::<Vec<TagRef>>(json).map_err(ApiError::internal)?,
             None => Vec::new(),
         };
+        let author_profile = match &loaded.author_json {
+            Some(json) => Some(serde_json::from_str::<AuthorRef>(json).map_err(ApiError::internal)?),
+            None => None,
+        };
         Ok(Self {
             id: row.id,
             slug: row.slug.clone(),
             title: row.title.clone(),
             summary: row.summary.clone(),
             author: row.author.clone(),
-            status: row.status.clone(),
+            author_id: row.author_id,
+            author_profile,
+            status: if row.trashed_at.is_some() { "trashed".to_owned() } else { row.status.clone() },
+            trashed_at: row.trashed_at.map(utc),
             published_at: row.published_at.map(utc),
             category,
             tags,
@@ -177,7 +207,7 @@ pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<Article, ApiError>
 
 /// Whether the public may see `row` at `now`.
 pub fn visible_to_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
-    row.status == "published" && row.published_at.is_some_and(|at| at <= now)
+    row.status == "published" && row.published_at.is_some_and(|at| at <= now) && row.trashed_at.is_none()
 }
 
 /// `row` if `access` may see it, else 404.

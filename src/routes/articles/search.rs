@@ -88,6 +88,7 @@ pub async fn page(
                 categories,
                 tags,
                 author: plan_filter.author,
+                author_id: plan_filter.author_id,
                 featured: plan_filter.featured,
                 published_after: plan_filter.published_after,
                 published_before: plan_filter.published_before,

@@ -5,11 +5,12 @@ use actix_web::{delete, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::SqliteConnection;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{reload, Article};
 use crate::auth::{Contributor, Editor, Role};
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
+use crate::db::revisions;
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
@@ -82,6 +83,10 @@ pub struct ArticleInput {
     /// Category id; it must exist (422).
     #[schema(minimum = 1, maximum = 2147483647)]
     pub category_id: Option<i32>,
+    /// Author profile id; it must exist (422). The byline `author` defaults to the
+    /// profile's name.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    pub author_id: Option<i32>,
     /// Tag names or slugs (each at most 100 characters, not blank); unknown ones are
     /// created. At most 50.
     #[schema(max_items = 50)]
@@ -124,6 +129,9 @@ pub struct ArticlePatch {
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 2147483647)]
     pub category_id: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 2147483647)]
+    pub author_id: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Vec<String>, max_items = 50)]
     pub tags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -144,6 +152,7 @@ struct Draft {
     status: Status,
     published_at: Option<NaiveDateTime>,
     category_id: Option<i32>,
+    author_id: Option<i32>,
     tags: Vec<String>,
     cover_image_url: Option<String>,
     featured: bool,
@@ -165,9 +174,32 @@ impl Draft {
             status: input.status.unwrap_or(Status::Draft),
             published_at: input.published_at.map(seconds),
             category_id: input.category_id,
+            author_id: input.author_id,
             tags: input.tags.unwrap_or_default(),
             cover_image_url: input.cover_image_url,
             featured: input.featured.unwrap_or(false),
+        }
+    }
+
+    /// A kept version's content, to write back.
+    fn from_content(content: revisions::Content) -> Self {
+        Self {
+            title: content.title,
+            slug: Some(content.slug),
+            summary: content.summary,
+            body: content.body,
+            author: content.author,
+            status: match content.status.as_str() {
+                "published" => Status::Published,
+                "archived" => Status::Archived,
+                _ => Status::Draft,
+            },
+            published_at: content.published_at,
+            category_id: content.category_id,
+            author_id: content.author_id,
+            tags: content.tags,
+            cover_image_url: content.cover_image_url,
+            featured: content.featured,
         }
     }
 
@@ -198,6 +230,7 @@ impl Draft {
             status: required(&mut errors, "status", patch.status, status),
             published_at: patch.published_at.map_or(row.published_at, |p| p.map(seconds)),
             category_id: patch.category_id.unwrap_or(row.category_id),
+            author_id: patch.author_id.unwrap_or(row.author_id),
             tags: required(&mut errors, "tags", patch.tags, tags),
             cover_image_url: patch.cover_image_url.unwrap_or_else(|| row.cover_image_url.clone()),
             featured: required(&mut errors, "featured", patch.featured, row.featured),
@@ -254,6 +287,14 @@ impl Draft {
                 return Err(ApiError::invalid("category_id", format!("no category with id {category}")));
             }
         }
+        let author = match self.author_id {
+            Some(id) => match crate::db::authors::find(conn, id)? {
+                // The byline defaults to the profile's name.
+                Some(profile) => author.or(Some(profile.name)),
+                None => return Err(ApiError::invalid("author_id", format!("no author with id {id}"))),
+            },
+            None => author,
+        };
         let id = current.map(|row| row.id);
         let current_slug = current.map(|row| row.slug.as_str());
         let slug = resolve_slug(explicit, current_slug, &title, "article", |s| store::slug_taken(conn, s, id))?;
@@ -276,6 +317,7 @@ impl Draft {
             category_id: self.category_id,
             cover_image_url: cover,
             featured: self.featured,
+            author_id: self.author_id,
         };
         Ok((fields, tag_ids))
     }
@@ -307,10 +349,11 @@ pub async fn create(
         return Err(contributors_write_drafts());
     }
     let views = state.views.clone();
+    let editor = writer.token().name.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
-            let row = store::insert(conn, &fields, &tag_ids)?;
+            let row = store::insert(conn, &fields, &tag_ids, Some(&editor))?;
             views.note(&row);
             Ok::<_, ApiError>(row)
         })?;
@@ -404,11 +447,17 @@ where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
     let contributor = writer.token().role < Role::Editor;
+    let editor = writer.token().name.clone();
+    let keep = state.revisions_keep;
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            if current.trashed_at.is_some() {
+                return Err(in_the_trash(id));
+            }
             let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+            let current_slugs: Vec<String> = current_tags.iter().map(|t| t.slug.clone()).collect();
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
             sorted_old.sort_unstable();
             let draft = draft(&current, current_tags.into_iter().map(|t| t.slug).collect())?;
@@ -424,7 +473,8 @@ where
             if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
                 return Ok::<_, ApiError>(current);
             }
-            let row = store::update(conn, id, &fields, &tag_ids)?;
+            revisions::keep(conn, &current, current_slugs, keep)?;
+            let row = store::update(conn, id, &fields, &tag_ids, Some(&editor))?;
             views.note(&row);
             Ok(row)
         })?;
@@ -434,14 +484,33 @@ where
     Ok(article.answer(StatusCode::OK))
 }
 
-/// Delete an article.
+/// The 409 of a write to an article in the trash.
+fn in_the_trash(id: i32) -> ApiError {
+    ApiError::Conflict(format!("article {id} is in the trash; restore it first (POST /api/v1/articles/{id}/restore)"))
+}
+
+/// Query of DELETE.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveParams {
+    /// `true` deletes for good (from the trash or not); otherwise the article moves
+    /// to the trash.
+    pub permanent: Option<bool>,
+}
+
+/// Move an article to the trash, or delete it for good.
+///
+/// Without `permanent=true` the article moves to the trash: gone for the public
+/// everywhere, kept (with its slug) for token holders as `status: trashed`, deleted
+/// for good after `BANTIN_TRASH_DAYS` days. A trashed article only takes
+/// `permanent=true` (otherwise 404).
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    params(("id" = i32, Path, description = "Article id", minimum = 1), RemoveParams),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No article with this id"),
+        (status = 204, description = "Trashed, or deleted for good"),
+        (status = 404, description = "No article with this id (or already in the trash)"),
     )
 )]
 #[delete("/articles/{id}")]
@@ -450,18 +519,103 @@ pub async fn remove(
     _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
+    params: web::Query<RemoveParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let permanent = params.permanent.unwrap_or(false);
     let views = state.views.clone();
     db::run(&state.pool, move |conn| {
         crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            if current.trashed_at.is_some() && !permanent {
+                return Err(ApiError::not_found("article", format!("id {id} outside the trash")));
+            }
             if_match.check('a', id, current.version)?;
-            store::delete(conn, id)?;
-            views.forget(id);
+            if permanent {
+                store::delete(conn, id)?;
+                views.forget(id);
+            } else {
+                let row = store::set_trashed(conn, id, Some(db::now()))?;
+                views.note(&row);
+            }
             Ok(())
         })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restore an article from the trash.
+///
+/// It comes back with the status it had before.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored", body = Article),
+        (status = 404, description = "No article with this id"),
+        (status = 409, description = "The article is not in the trash"),
+    )
+)]
+#[post("/articles/{id}/restore")]
+pub async fn restore(
+    state: web::Data<AppState>,
+    _editor: Editor,
+    if_match: IfMatch,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let views = state.views.clone();
+    let article = db::run(&state.pool, move |conn| {
+        let row = crate::db::immediate(conn, |conn| {
+            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            if current.trashed_at.is_none() {
+                return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
+            }
+            if_match.check('a', id, current.version)?;
+            let row = store::set_trashed(conn, id, None)?;
+            views.note(&row);
+            Ok::<_, ApiError>(row)
+        })?;
+        reload(conn, row.id)
+    })
+    .await?;
+    Ok(article.answer(StatusCode::OK))
+}
+
+/// Restore an earlier version of an article.
+///
+/// The content of `version` is written as a new version (the current one is kept as
+/// a revision); honours `If-Match`.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = i32, Path, description = "Article id", minimum = 1),
+        ("version" = i32, Path, description = "A kept version", minimum = 1),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored as a new version", body = Article),
+        (status = 404, description = "No article with this id, or no such kept version"),
+        (status = 409, description = "The article is in the trash, or the version's slug is now taken"),
+        (status = 422, description = "The version refers to a category or author that no longer exists"),
+    )
+)]
+#[post("/articles/{id}/revisions/{version}/restore")]
+pub async fn restore_revision(
+    state: web::Data<AppState>,
+    writer: Editor,
+    if_match: IfMatch,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, version) = path.into_inner();
+    let content = db::run(&state.pool, move |conn| {
+        let revision = revisions::find(conn, id, version)?
+            .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))?;
+        revision.content().map_err(ApiError::internal)
+    })
+    .await?;
+    let writer = crate::auth::Requires::<1>(writer.0);
+    write(state, writer, id, if_match, move |_, _| Ok(Draft::from_content(content))).await
 }

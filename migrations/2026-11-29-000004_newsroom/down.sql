@@ -1,0 +1,11 @@
+DROP INDEX articles_author_id;
+ALTER TABLE articles DROP COLUMN author_id;
+DROP TABLE authors;
+DROP TABLE article_revisions;
+ALTER TABLE articles DROP COLUMN editor;
+DROP INDEX articles_category_published;
+CREATE INDEX articles_category_published ON articles (category_id, status, published_at, id);
+DROP INDEX articles_status_published;
+CREATE INDEX articles_status_published ON articles (status, published_at, id);
+DROP INDEX articles_trashed;
+ALTER TABLE articles DROP COLUMN trashed_at;

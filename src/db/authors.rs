@@ -1,0 +1,129 @@
+//! Authors: profiles ("Tác giả") that articles point to with `author_id`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::schema::{articles, authors};
+use crate::text;
+
+/// An author as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = authors)]
+pub struct AuthorRow {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub name_folded: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    /// Grows by one on every change; the ETag's content part.
+    pub version: i32,
+}
+
+/// The writable fields of an author, after validation.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = authors, treat_none_as_null = true)]
+pub struct AuthorFields {
+    pub slug: String,
+    pub name: String,
+    /// Folded name for prefix search.
+    pub name_folded: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Longest author name.
+pub const MAX_AUTHOR_NAME: usize = 200;
+
+/// One page of authors whose folded name starts with `prefix` (folded already), by
+/// name, and the total matching.
+pub fn page(
+    conn: &mut SqliteConnection,
+    prefix: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AuthorRow>, i64)> {
+    let filtered = || {
+        let query = authors::table.into_boxed();
+        match prefix {
+            Some(prefix) => query
+                .filter(authors::name_folded.ge(prefix.to_owned()))
+                .filter(authors::name_folded.lt(format!("{prefix}\u{10FFFF}"))),
+            None => query,
+        }
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order((authors::name_folded, authors::name, authors::id))
+        .offset(offset)
+        .limit(limit)
+        .select(AuthorRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The author with `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<AuthorRow>> {
+    authors::table.find(id).select(AuthorRow::as_select()).first(conn).optional()
+}
+
+/// The author with `slug`.
+pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<AuthorRow>> {
+    authors::table.filter(authors::slug.eq(slug)).select(AuthorRow::as_select()).first(conn).optional()
+}
+
+/// Whether an author has `slug`, other than `except`.
+pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+    let id: Option<i32> = authors::table.filter(authors::slug.eq(slug)).select(authors::id).first(conn).optional()?;
+    Ok(id.is_some_and(|id| Some(id) != except))
+}
+
+/// Visible published articles of each of `ids`.
+pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+    let counts: Vec<(Option<i32>, i64)> = articles::table
+        .filter(articles::author_id.eq_any(ids))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .filter(articles::trashed_at.is_null())
+        .group_by(articles::author_id)
+        .select((articles::author_id, count_star()))
+        .load(conn)?;
+    Ok(counts.into_iter().filter_map(|(id, n)| Some((id?, n))).collect())
+}
+
+/// Articles of any status (the trash included) pointing to author `id`.
+pub fn articles_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<i64> {
+    articles::table.filter(articles::author_id.eq(id)).count().get_result(conn)
+}
+
+/// Inserts an author; returns its row.
+pub fn insert(conn: &mut SqliteConnection, fields: &AuthorFields) -> QueryResult<AuthorRow> {
+    let now = super::now();
+    diesel::insert_into(authors::table)
+        .values((fields, authors::created_at.eq(now), authors::updated_at.eq(now)))
+        .returning(AuthorRow::as_returning())
+        .get_result(conn)
+}
+
+/// Replaces the fields of author `id`; returns its row.
+pub fn update(conn: &mut SqliteConnection, id: i32, fields: &AuthorFields) -> QueryResult<AuthorRow> {
+    diesel::update(authors::table.find(id))
+        .set((fields, authors::updated_at.eq(super::now()), authors::version.eq(authors::version + 1)))
+        .returning(AuthorRow::as_returning())
+        .get_result(conn)
+}
+
+/// Deletes author `id`.
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(authors::table.find(id)).execute(conn)
+}
+
+/// A free slug for a new author named `name`.
+pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> QueryResult<String> {
+    text::first_free_slug(&text::slugify(name, "author"), |c| slug_taken(conn, c, None))
+}

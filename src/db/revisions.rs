@@ -1,0 +1,121 @@
+//! Revisions: the earlier versions of an article's content, and who wrote them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::articles::ArticleRow;
+use crate::schema::article_revisions;
+
+/// An article's content at one version (what a restore writes back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub author_id: Option<i32>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    /// Tag slugs.
+    pub tags: Vec<String>,
+    pub cover_image_url: Option<String>,
+    pub featured: bool,
+}
+
+impl Content {
+    /// The content of `row` with its tag slugs.
+    pub fn of(row: &ArticleRow, tags: Vec<String>) -> Self {
+        Self {
+            slug: row.slug.clone(),
+            title: row.title.clone(),
+            summary: row.summary.clone(),
+            body: row.body.clone(),
+            author: row.author.clone(),
+            author_id: row.author_id,
+            status: row.status.clone(),
+            published_at: row.published_at,
+            category_id: row.category_id,
+            tags,
+            cover_image_url: row.cover_image_url.clone(),
+            featured: row.featured,
+        }
+    }
+}
+
+/// A kept version.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_revisions)]
+pub struct RevisionRow {
+    pub article_id: i32,
+    pub version: i32,
+    pub title: String,
+    pub status: String,
+    pub updated_at: NaiveDateTime,
+    /// The token name that wrote this version (`None`: command line or import).
+    pub editor: Option<String>,
+    /// [`Content`] as JSON.
+    pub content: String,
+}
+
+impl RevisionRow {
+    /// Its content.
+    pub fn content(&self) -> Result<Content, serde_json::Error> {
+        serde_json::from_str(&self.content)
+    }
+}
+
+/// Keeps `current` (with its tag slugs) as a revision, then drops the oldest beyond
+/// `keep`. Call in the transaction that replaces it.
+pub fn keep(conn: &mut SqliteConnection, current: &ArticleRow, tags: Vec<String>, keep: u32) -> QueryResult<()> {
+    let content = serde_json::to_string(&Content::of(current, tags))
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(current.id),
+            article_revisions::version.eq(current.version),
+            article_revisions::title.eq(&current.title),
+            article_revisions::status.eq(&current.status),
+            article_revisions::updated_at.eq(current.updated_at),
+            article_revisions::editor.eq(&current.editor),
+            article_revisions::content.eq(content),
+        ))
+        .on_conflict((article_revisions::article_id, article_revisions::version))
+        .do_nothing()
+        .execute(conn)?;
+    let oldest_kept: Option<i32> = article_revisions::table
+        .filter(article_revisions::article_id.eq(current.id))
+        .order(article_revisions::version.desc())
+        .offset(i64::from(keep.max(1)) - 1)
+        .select(article_revisions::version)
+        .first(conn)
+        .optional()?;
+    if let Some(oldest) = oldest_kept {
+        diesel::delete(
+            article_revisions::table
+                .filter(article_revisions::article_id.eq(current.id))
+                .filter(article_revisions::version.lt(oldest)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A page of article `id`'s revisions, newest first, and how many there are.
+pub fn page(conn: &mut SqliteConnection, id: i32, offset: i64, limit: i64) -> QueryResult<(Vec<RevisionRow>, i64)> {
+    let mine = || article_revisions::table.filter(article_revisions::article_id.eq(id));
+    let rows = mine()
+        .order(article_revisions::version.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(RevisionRow::as_select())
+        .load(conn)?;
+    Ok((rows, mine().count().get_result(conn)?))
+}
+
+/// Version `version` of article `id`.
+pub fn find(conn: &mut SqliteConnection, id: i32, version: i32) -> QueryResult<Option<RevisionRow>> {
+    article_revisions::table.find((id, version)).select(RevisionRow::as_select()).first(conn).optional()
+}

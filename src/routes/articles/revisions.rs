@@ -1,0 +1,167 @@
+//! `/api/v1/articles/{id}/revisions`: earlier versions, for token holders.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
+use crate::auth::Access;
+use crate::db::articles as store;
+use crate::db::revisions::{self, RevisionRow};
+use crate::error::ApiError;
+use crate::routes::{paged, utc, PageParams, Paged};
+use crate::schema::tags;
+use crate::state::AppState;
+use crate::{db, html};
+
+/// A kept version of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    /// The version it was.
+    #[schema(example = 3)]
+    pub version: i32,
+    /// Its headline then.
+    pub title: String,
+    /// Its status then.
+    #[schema(example = "draft")]
+    pub status: String,
+    /// When that version was written.
+    pub updated_at: DateTime<Utc>,
+    /// The token that wrote it; `null` for the command line or an import.
+    #[schema(example = "bien-tap-vien-an")]
+    pub editor: Option<String>,
+}
+
+impl From<RevisionRow> for Revision {
+    fn from(row: RevisionRow) -> Self {
+        Self {
+            version: row.version,
+            title: row.title,
+            status: row.status,
+            updated_at: utc(row.updated_at),
+            editor: row.editor,
+        }
+    }
+}
+
+fn token_holders_only(access: &Access) -> Result<(), ApiError> {
+    if access.sees_unpublished() {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized("revisions need a token: send `Authorization: Bearer <token>`".to_owned()))
+    }
+}
+
+/// List an article's revisions (token holders), newest first.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i32, Path, description = "Article id", minimum = 1), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of kept versions, newest first", body = Paged<Revision>,
+            headers(("X-Total-Count" = i64, description = "Versions kept"),
+                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
+        (status = 400, description = "A query parameter is malformed or out of range"),
+        (status = 404, description = "No article with this id"),
+    )
+)]
+#[get("/articles/{id}/revisions")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<i32>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    token_holders_only(&access)?;
+    let id = id.into_inner();
+    let paging = page.paging()?;
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+        Ok(revisions::page(conn, id, paging.offset(), paging.limit())?)
+    })
+    .await?;
+    Ok(paged(&req, paging, total, rows.into_iter().map(Revision::from).collect()))
+}
+
+/// Get an article as it was at a kept version (token holders).
+///
+/// The whole article object (body, tags, category included) with that version's
+/// content; categories, tags and authors appear as they are named now.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = i32, Path, description = "Article id", minimum = 1),
+        ("version" = i32, Path, description = "A kept version", minimum = 1),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article at that version", body = Article),
+        (status = 404, description = "No article with this id, or no such kept version"),
+    )
+)]
+#[get("/articles/{id}/revisions/{version}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    access: Access,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    token_holders_only(&access)?;
+    let (id, version) = path.into_inner();
+    let article = db::run(&state.pool, move |conn| {
+        let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+        let revision = revisions::find(conn, id, version)?
+            .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))?;
+        let content = revision.content().map_err(ApiError::internal)?;
+        let category = match content.category_id {
+            Some(category) => {
+                db::categories::find(conn, category)?.map(|c| CategoryRef { id: c.id, slug: c.slug, name: c.name })
+            }
+            None => None,
+        };
+        let author_profile = match content.author_id {
+            Some(author) => db::authors::find(conn, author)?.map(|a| AuthorRef {
+                id: a.id,
+                slug: a.slug,
+                name: a.name,
+                avatar_url: a.avatar_url,
+            }),
+            None => None,
+        };
+        let tags: Vec<TagRef> = tags::table
+            .filter(tags::slug.eq_any(&content.tags))
+            .order((tags::name_folded, tags::id))
+            .select((tags::id, tags::slug, tags::name))
+            .load::<(i32, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, slug, name)| TagRef { id, slug, name })
+            .collect();
+        let item = ArticleItem {
+            id,
+            slug: content.slug,
+            title: content.title,
+            summary: content.summary,
+            author: content.author,
+            author_id: content.author_id,
+            author_profile,
+            status: content.status,
+            trashed_at: None,
+            published_at: content.published_at.map(utc),
+            category,
+            tags,
+            cover_image_url: content.cover_image_url,
+            featured: content.featured,
+            view_count: current.view_count,
+            reading_time_minutes: html::reading_time_minutes(&content.body),
+            created_at: utc(current.created_at),
+            updated_at: utc(revision.updated_at),
+            version: revision.version,
+            highlight: None,
+        };
+        Ok(Article { item, body: content.body })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(article))
+}
