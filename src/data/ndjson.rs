@@ -1,6 +1,6 @@
 //! `bantin export` and `bantin import`: the whole content as NDJSON, one object a
-//! line, in dependency order (categories parents first, tags, articles, views), every
-//! reference by slug. Tokens are not exported.
+//! line, in dependency order (categories parents first, tags, authors, articles,
+//! views), every reference by slug. Tokens, revisions and webhooks are not exported.
 //!
 //! An import reads the file twice: the first pass parses and checks every line (and
 //! every reference, against earlier lines and the database) and writes nothing, so a
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::articles::{ArticleFields, ArticleRow};
 use crate::db::{self, DbPool};
-use crate::schema::{article_daily_views, article_tags, articles, categories, tags};
+use crate::schema::{article_daily_views, article_tags, articles, authors, categories, tags};
 use crate::{html, text};
 
 /// Lines written per transaction.
@@ -46,7 +46,17 @@ pub struct Tag {
     pub description: Option<String>,
 }
 
-/// An article; times are RFC 3339 in UTC, `category` and `tags` are slugs.
+/// An author profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Author {
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// An article; times are RFC 3339 in UTC, `category`, `tags` and `author` are slugs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Article {
@@ -54,8 +64,13 @@ pub struct Article {
     pub title: String,
     pub summary: Option<String>,
     pub body: String,
+    /// The author profile's slug.
     pub author: Option<String>,
+    /// The byline as printed.
+    pub byline: Option<String>,
     pub status: String,
+    /// When it went to the trash; `null` when it is not there.
+    pub trashed_at: Option<String>,
     pub published_at: Option<String>,
     pub category: Option<String>,
     pub tags: Vec<String>,
@@ -90,7 +105,8 @@ pub struct Views {
 pub enum Record {
     Category(Category),
     Tag(Tag),
-    Article(Article),
+    Author(Author),
+    Article(Box<Article>),
     Views(Views),
 }
 
@@ -150,6 +166,15 @@ pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, 
     for (_, slug, name, description) in all_tags {
         emit(&Record::Tag(Tag { slug, name, description }), out)?;
     }
+    let all_authors: Vec<db::authors::AuthorRow> = authors::table
+        .order(authors::slug)
+        .select(db::authors::AuthorRow::as_select())
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    let author_slug: HashMap<i32, String> = all_authors.iter().map(|a| (a.id, a.slug.clone())).collect();
+    for a in all_authors {
+        emit(&Record::Author(Author { slug: a.slug, name: a.name, bio: a.bio, avatar_url: a.avatar_url }), out)?;
+    }
     // Articles in id order, a page at a time (bodies are large).
     let mut after = 0;
     loop {
@@ -178,13 +203,15 @@ pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, 
             let mut tags = tagged.remove(&row.id).unwrap_or_default();
             tags.sort();
             emit(
-                &Record::Article(Article {
+                &Record::Article(Box::new(Article {
                     slug: row.slug,
                     title: row.title,
                     summary: row.summary,
                     body: row.body,
-                    author: row.author,
+                    author: row.author_id.and_then(|id| author_slug.get(&id).cloned()),
+                    byline: row.author,
                     status: row.status,
+                    trashed_at: row.trashed_at.map(time_text),
                     published_at: row.published_at.map(time_text),
                     category: row.category_id.and_then(|id| slug_of.get(&id).cloned()),
                     tags,
@@ -192,7 +219,7 @@ pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, 
                     featured: row.featured,
                     created_at: time_text(row.created_at),
                     updated_at: time_text(row.updated_at),
-                }),
+                })),
                 out,
             )?;
         }
@@ -233,6 +260,7 @@ pub struct Tally {
 pub struct Summary {
     pub categories: Tally,
     pub tags: Tally,
+    pub authors: Tally,
     pub articles: Tally,
     pub views: Tally,
 }
@@ -242,6 +270,7 @@ impl std::fmt::Display for Summary {
         for (kind, t) in [
             ("categories", &self.categories),
             ("tags", &self.tags),
+            ("authors", &self.authors),
             ("articles", &self.articles),
             ("views", &self.views),
         ] {
@@ -275,6 +304,7 @@ impl Summary {
         match record {
             Record::Category(_) => self.categories.add(outcome),
             Record::Tag(_) => self.tags.add(outcome),
+            Record::Author(_) => self.authors.add(outcome),
             Record::Article(_) => self.articles.add(outcome),
             Record::Views(_) => self.views.add(outcome),
         }
@@ -313,11 +343,19 @@ pub fn validate(record: &Record) -> Result<(), String> {
             check_text(&mut errors, "name", &t.name, true, 100);
             check_text(&mut errors, "description", t.description.as_deref().unwrap_or(""), false, 1000);
         }
+        Record::Author(a) => {
+            check_slug(&mut errors, "slug", &a.slug);
+            check_text(&mut errors, "name", &a.name, true, 200);
+            check_text(&mut errors, "bio", a.bio.as_deref().unwrap_or(""), false, 2000);
+            if a.avatar_url.as_deref().is_some_and(|url| url.len() > 2000 || !text::is_web_url(url)) {
+                errors.push("avatar_url must be an http or https URL of at most 2,000 characters".to_owned());
+            }
+        }
         Record::Article(a) => {
             check_slug(&mut errors, "slug", &a.slug);
             check_text(&mut errors, "title", &a.title, true, 300);
             check_text(&mut errors, "summary", a.summary.as_deref().unwrap_or(""), false, 1000);
-            check_text(&mut errors, "author", a.author.as_deref().unwrap_or(""), false, 200);
+            check_text(&mut errors, "byline", a.byline.as_deref().unwrap_or(""), false, 200);
             if a.body.len() > 1024 * 1024 {
                 errors.push("body must be at most 1 MiB".to_owned());
             }
@@ -331,6 +369,9 @@ pub fn validate(record: &Record) -> Result<(), String> {
             }
             if a.tags.len() > 50 {
                 errors.push("at most 50 tags".to_owned());
+            }
+            if let Some(Err(why)) = a.trashed_at.as_deref().map(|t| parse_time("trashed_at", t)) {
+                errors.push(why);
             }
             for (field, value) in [
                 ("published_at", a.published_at.as_deref()),
@@ -362,6 +403,7 @@ pub fn validate(record: &Record) -> Result<(), String> {
 pub struct Known {
     categories: HashSet<String>,
     tags: HashSet<String>,
+    authors: HashSet<String>,
     articles: HashSet<String>,
 }
 
@@ -371,6 +413,7 @@ impl Known {
         Ok(Self {
             categories: categories::table.select(categories::slug).load::<String>(conn)?.into_iter().collect(),
             tags: tags::table.select(tags::slug).load::<String>(conn)?.into_iter().collect(),
+            authors: authors::table.select(authors::slug).load::<String>(conn)?.into_iter().collect(),
             articles: articles::table.select(articles::slug).load::<String>(conn)?.into_iter().collect(),
         })
     }
@@ -390,7 +433,13 @@ impl Known {
             Record::Tag(t) => {
                 self.tags.insert(t.slug.clone());
             }
+            Record::Author(a) => {
+                self.authors.insert(a.slug.clone());
+            }
             Record::Article(a) => {
+                if let Some(author) = a.author.as_deref().filter(|s| !self.authors.contains(*s)) {
+                    return Err(missing("author", author));
+                }
                 if let Some(category) = a.category.as_deref().filter(|c| !self.categories.contains(*c)) {
                     return Err(missing("category", category));
                 }
@@ -511,6 +560,33 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 }
             }
         }
+        Record::Author(a) => {
+            let stored: Option<db::authors::AuthorRow> = authors::table
+                .filter(authors::slug.eq(&a.slug))
+                .select(db::authors::AuthorRow::as_select())
+                .first(conn)
+                .optional()?;
+            let fields = db::authors::AuthorFields {
+                slug: a.slug.clone(),
+                name: a.name.clone(),
+                name_folded: text::fold(&a.name),
+                bio: a.bio.clone(),
+                avatar_url: a.avatar_url.clone(),
+            };
+            match stored {
+                Some(row) if row.name == a.name && row.bio == a.bio && row.avatar_url == a.avatar_url => {
+                    Ok(Outcome::Unchanged)
+                }
+                Some(row) => {
+                    db::authors::update(conn, row.id, &fields)?;
+                    Ok(Outcome::Updated)
+                }
+                None => {
+                    db::authors::insert(conn, &fields)?;
+                    Ok(Outcome::Created)
+                }
+            }
+        }
         Record::Article(a) => apply_article(conn, a),
         Record::Views(v) => {
             let Some(id) = articles::table
@@ -556,6 +632,11 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         Some(slug) => category_id(conn, slug)?,
         None => None,
     };
+    let author_id = match &a.author {
+        Some(slug) => authors::table.filter(authors::slug.eq(slug)).select(authors::id).first(conn).optional()?,
+        None => None,
+    };
+    let trashed_at = a.trashed_at.as_deref().map(time).transpose()?;
     let body = html::sanitize(&a.body);
     let fields = ArticleFields {
         slug: a.slug.clone(),
@@ -563,13 +644,13 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         summary: a.summary.as_deref().map(|s| s.trim().to_owned()),
         reading_time_minutes: html::reading_time_minutes(&body),
         body,
-        author: a.author.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        author: a.byline.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
         status: a.status.clone(),
         published_at: a.published_at.as_deref().map(time).transpose()?,
         category_id,
         cover_image_url: a.cover_image_url.clone(),
         featured: a.featured,
-        author_id: None,
+        author_id,
     };
     let (created_at, updated_at) = (time(&a.created_at)?, time(&a.updated_at)?);
     let mut tag_ids: Vec<i32> = tags::table.filter(tags::slug.eq_any(&a.tags)).select(tags::id).load(conn)?;
@@ -587,6 +668,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
                 && current_tags == tag_ids
                 && row.created_at == created_at
                 && row.updated_at == updated_at
+                && row.trashed_at == trashed_at
             {
                 return Ok(Outcome::Unchanged);
             }
@@ -595,6 +677,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
                     &fields,
                     articles::created_at.eq(created_at),
                     articles::updated_at.eq(updated_at),
+                    articles::trashed_at.eq(trashed_at),
                     articles::version.eq(articles::version + 1),
                 ))
                 .execute(conn)?;
@@ -603,7 +686,12 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
             return Ok(Outcome::Updated);
         }
         None => diesel::insert_into(articles::table)
-            .values((&fields, articles::created_at.eq(created_at), articles::updated_at.eq(updated_at)))
+            .values((
+                &fields,
+                articles::created_at.eq(created_at),
+                articles::updated_at.eq(updated_at),
+                articles::trashed_at.eq(trashed_at),
+            ))
             .returning(articles::id)
             .get_result::<i32>(conn)?,
     };

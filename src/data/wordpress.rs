@@ -99,7 +99,7 @@ pub fn import(pool: &DbPool, path: &Path) -> Result<Report, String> {
     for entry in Reader::new(open(path, bar.as_ref())?) {
         match entry.map_err(|e| format!("{}: {e}", path.display()))? {
             Entry::Author(author) => {
-                import.authors.insert(author.login, author.display_name);
+                import.authors.push((author.login, author.display_name));
             }
             Entry::Category(category) => import.categories.push(category),
             Entry::Tag(tag) => import.tags.push(tag),
@@ -116,7 +116,10 @@ pub fn import(pool: &DbPool, path: &Path) -> Result<Report, String> {
 struct Import<'a> {
     pool: &'a DbPool,
     report: Report,
-    authors: HashMap<String, String>,
+    /// Declared authors: (login, display name), in file order.
+    authors: Vec<(String, String)>,
+    /// Login → (author slug, display name).
+    author_slugs: HashMap<String, (String, String)>,
     /// Declared terms, written before the first item.
     categories: Vec<crate::wordpress::Category>,
     tags: Vec<crate::wordpress::Tag>,
@@ -139,7 +142,8 @@ impl<'a> Import<'a> {
         Self {
             pool,
             report: Report::default(),
-            authors: HashMap::new(),
+            authors: Vec::new(),
+            author_slugs: HashMap::new(),
             categories: Vec::new(),
             tags: Vec::new(),
             terms_written: false,
@@ -193,6 +197,9 @@ impl<'a> Import<'a> {
             return Ok(());
         }
         self.terms_written = true;
+        for (login, name) in std::mem::take(&mut self.authors) {
+            self.push_author(&login, &name)?;
+        }
         let declared = std::mem::take(&mut self.categories);
         for category in &declared {
             let slug = self.term_slug("category", &category.slug, &category.name);
@@ -243,6 +250,23 @@ impl<'a> Import<'a> {
         }))
     }
 
+    /// The author record for WordPress user `login` (shown as `name`), made once.
+    fn push_author(&mut self, login: &str, name: &str) -> Result<(String, String), String> {
+        if let Some(known) = self.author_slugs.get(login) {
+            return Ok(known.clone());
+        }
+        let name = if name.trim().is_empty() { login } else { name };
+        let slug = self.term_slug("author", &login.to_lowercase(), name);
+        self.author_slugs.insert(login.to_owned(), (slug.clone(), name.to_owned()));
+        self.push(Record::Author(ndjson::Author {
+            slug: slug.clone(),
+            name: clip(name, 200),
+            bio: None,
+            avatar_url: None,
+        }))?;
+        Ok((slug, name.to_owned()))
+    }
+
     fn push_tag(&mut self, wp_slug: &str, name: &str, description: Option<String>) -> Result<String, String> {
         if let Some(slug) = self.tag_slugs.get(wp_slug) {
             return Ok(slug.clone());
@@ -262,6 +286,7 @@ impl<'a> Import<'a> {
             let kind = match &record {
                 Record::Category(_) => "category",
                 Record::Tag(_) => "tag",
+                Record::Author(_) => "author",
                 Record::Article(_) => "post",
                 Record::Views(_) => "view count",
             };
@@ -363,15 +388,19 @@ impl<'a> Import<'a> {
         let created = item.date_gmt.or(item.date_local).unwrap_or_else(db::now);
         let updated = item.modified_gmt.filter(|m| *m >= created).unwrap_or(created);
         let summary = html::plain_text(&item.excerpt);
-        let author =
-            item.creator.as_ref().map(|login| self.authors.get(login).cloned().unwrap_or_else(|| login.clone()));
-        self.push(Record::Article(ndjson::Article {
+        let author = match item.creator.as_deref().filter(|login| !login.trim().is_empty()) {
+            Some(login) => Some(self.push_author(login, login)?),
+            None => None,
+        };
+        self.push(Record::Article(Box::new(ndjson::Article {
             slug: slug.clone(),
             title: clip(&title, 300),
             summary: (!summary.trim().is_empty()).then(|| clip(summary.trim(), 1000)),
             body: crate::wordpress::to_html(&item.content),
-            author: author.map(|a| clip(&a, 200)).filter(|a| !a.trim().is_empty()),
+            byline: author.as_ref().map(|(_, name)| clip(name, 200)),
+            author: author.map(|(slug, _)| slug),
             status: status.to_owned(),
+            trashed_at: None,
             published_at: published_at.map(time_text),
             category,
             tags,
@@ -379,7 +408,7 @@ impl<'a> Import<'a> {
             featured: false,
             created_at: time_text(created),
             updated_at: time_text(updated),
-        }))?;
+        })))?;
         if let Some(total) = item.view_count().filter(|n| *n > 0) {
             self.push(Record::Views(ndjson::Views { article: slug, total, daily: Vec::new() }))?;
         }

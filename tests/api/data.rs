@@ -14,13 +14,14 @@ async fn small_site(app: &TestApp) -> Vec<Value> {
     let news = app.create_category("Tin tức", None).await;
     let economy = app.create_category("Kinh tế", news["id"].as_i64()).await;
     let farming = app.create_category("Nông nghiệp", economy["id"].as_i64()).await;
+    let reporter = app.post("/api/v1/authors", json!({"name": "Trần Thị Bình", "bio": "Phóng viên"})).await.body;
     let mut made = Vec::new();
     made.push(
         app.publish(
             "Giá lúa tăng vụ Đông Xuân",
             "2026-03-01T07:00:00Z",
             json!({"category_id": farming["id"], "tags": ["Lúa gạo", "Xuất khẩu"], "summary": "Nông dân phấn khởi.",
-                   "body": "<p>Giá lúa <strong>tăng</strong>.</p>", "author": "Trần Thị Bình", "featured": true,
+                   "body": "<p>Giá lúa <strong>tăng</strong>.</p>", "author_id": reporter["id"], "featured": true,
                    "cover_image_url": "https://example.vn/anh/lua.jpg"}),
         )
         .await,
@@ -30,6 +31,8 @@ async fn small_site(app: &TestApp) -> Vec<Value> {
     );
     made.push(app.create_article(json!({"title": "Bản nháp chưa đăng", "tags": ["Lúa gạo"]})).await);
     made.push(app.publish("Lịch cắt điện tuần tới", "2099-01-01T00:00:00Z", json!({})).await);
+    let trashed = app.create_article(json!({"title": "Bài đã bỏ"})).await;
+    assert_eq!(app.delete(&format!("/api/v1/articles/{}", trashed["id"])).await.status, 204);
     for (i, article) in made.iter().take(2).enumerate() {
         for reader in 0..=i {
             let ua = format!("Mozilla/5.0 Firefox/130.0 reader-{reader}");
@@ -64,10 +67,11 @@ async fn export_then_import_into_an_empty_database_exports_the_same_lines() {
         .map(|l| serde_json::from_str::<Value>(l).expect("json")["type"].as_str().expect("type").to_owned())
         .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "category").count(), 3);
-    assert_eq!(kinds.iter().filter(|k| *k == "article").count(), 4);
+    assert_eq!(kinds.iter().filter(|k| *k == "article").count(), 5, "the trash included");
+    assert_eq!(kinds.iter().filter(|k| *k == "author").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "views").count(), 2);
     let mut sorted = kinds.clone();
-    let order = |k: &String| ["category", "tag", "article", "views"].iter().position(|t| t == k);
+    let order = |k: &String| ["category", "tag", "author", "article", "views"].iter().position(|t| t == k);
     sorted.sort_by_key(order);
     assert_eq!(kinds, sorted, "dependency order");
     let file = app.database_path().with_file_name("site.ndjson");
@@ -76,12 +80,12 @@ async fn export_then_import_into_an_empty_database_exports_the_same_lines() {
     let dir = tempfile::tempdir().expect("dir");
     let copy = dir.path().join("copy.db");
     let said = run_ok(&copy, &["import", file.to_str().expect("path")]);
-    assert!(said.contains("articles") && said.contains("4 created"), "{said}");
+    assert!(said.contains("articles") && said.contains("5 created"), "{said}");
     assert_eq!(export(&copy), first, "the round trip is exact");
 
     // Twice changes nothing, into the copy or into the original.
     let said = run_ok(&copy, &["import", file.to_str().expect("path")]);
-    assert!(!said.contains(" 1 created") && said.contains("4 unchanged"), "{said}");
+    assert!(!said.contains(" 1 created") && said.contains("5 unchanged"), "{said}");
     assert_eq!(export(&copy), first);
     run_ok(&app.database_path(), &["import", file.to_str().expect("path")]);
     assert_eq!(export(&app.database_path()), first);
@@ -170,7 +174,7 @@ async fn check_finds_an_index_that_disagrees_with_the_database() {
     };
     let fine = run(&["check"]);
     assert!(fine.status.success(), "{}", String::from_utf8_lossy(&fine.stdout));
-    assert!(String::from_utf8_lossy(&fine.stdout).contains("search index: 4 documents"));
+    assert!(String::from_utf8_lossy(&fine.stdout).contains("search index: 5 documents"));
 
     // An article removed behind the index's back (not through bantin).
     let mut conn = SqliteConnection::establish(database.to_str().expect("path")).expect("connection");

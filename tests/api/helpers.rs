@@ -154,6 +154,16 @@ impl TestApp {
         Self::reply(request.send_body(body).await.expect("request")).await
     }
 
+    /// Sends no body as the editor, with one extra header.
+    pub async fn send_with_header(&self, method: Method, path: &str, header: (&str, &str)) -> Reply {
+        let request = self
+            .server
+            .request(method, self.server.url(path))
+            .insert_header(("Authorization", format!("Bearer {}", self.write_token)))
+            .insert_header(header);
+        Self::reply(request.send().await.expect("request")).await
+    }
+
     /// Reads a whole response.
     pub async fn reply<S>(mut response: awc::ClientResponse<S>) -> Reply
     where

@@ -8,6 +8,7 @@ mod data;
 mod errors;
 mod helpers;
 mod http;
+mod newsroom;
 mod query_counts;
 mod roles;
 mod search;

@@ -57,6 +57,10 @@ async fn a_wordpress_export_moves_in_with_every_mapping_and_twice_changes_nothin
     assert!(rice["author"].as_str().is_some_and(|a| !a.is_empty() && !a.contains('_')), "{}", rice["author"]);
     assert_eq!(rice["cover_image_url"], "https://baobinhson.example.org/wp-content/uploads/2024/03/canh-dong-lua.jpg");
     assert_eq!(rice["view_count"], 1532);
+    // WordPress users become author profiles; the byline is their display name.
+    assert_eq!(rice["author_profile"]["slug"], "pv-tuan", "{rice}");
+    assert_eq!(rice["author_profile"]["name"], "Trần Đức Tuấn");
+    assert_eq!(app.get("/api/v1/authors").await.body["meta"]["total"], 2);
     let body = rice["body"].as_str().expect("body");
     assert!(
         body.contains("<figure>")
