@@ -6,13 +6,13 @@ use diesel::{QueryResult, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{self, Resource};
+use super::resource::{Resource, Writable};
 use super::{paged, resolve_slug, utc, PageParams, Paged};
-use crate::auth::{Access, Editor};
+use crate::auth::Access;
 use crate::db::authors::{self as store, AuthorFields, AuthorRow, MAX_AUTHOR_NAME};
 use crate::error::{ApiError, FieldError};
-use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::etag;
+use crate::extract::{check_len, double_option};
 use crate::state::AppState;
 use crate::text::trim;
 use crate::{db, text};
@@ -224,165 +224,68 @@ pub async fn list(
     Ok(paged(&req, paging, total, authors))
 }
 
-/// Get an author by id.
-#[utoipa::path(
-    tag = "authors",
-    params(("id" = i32, Path, description = "Author id", minimum = 1)),
-    responses(
-        (status = 200, description = "The author", body = Author),
-        (status = 404, description = "No author with this id"),
-    )
-)]
-#[get("/authors/{id}")]
-pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
-    resource::show::<Author>(&state, id.into_inner()).await
-}
+impl Writable for Author {
+    type Input = AuthorInput;
+    type Patch = AuthorPatch;
+    type Fields = AuthorFields;
 
-/// Get an author by slug.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "Author slug", example = "tran-thi-binh")),
-    responses(
-        (status = 200, description = "The author", body = Author),
-        (status = 404, description = "No author with this slug"),
-    )
-)]
-#[get("/authors/slug/{slug}")]
-pub async fn show_by_slug(
-    state: web::Data<AppState>,
-    _access: Access,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::show_by_slug::<Author>(&state, slug.into_inner()).await
-}
+    fn from_input(
+        conn: &mut SqliteConnection,
+        current: Option<&AuthorRow>,
+        input: AuthorInput,
+    ) -> Result<AuthorFields, ApiError> {
+        resolve(conn, current, (input.name, input.slug, input.bio, input.avatar_url))
+    }
 
-/// Create an author.
-#[utoipa::path(
-    tag = "authors",
-    request_body = AuthorInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Author,
-            headers(("Location" = String, description = "URL of the new author"))),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[post("/authors")]
-pub async fn create(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    input: ApiJson<AuthorInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = input.0;
-    resource::create::<Author, _>(&state, move |conn| {
-        let fields = resolve(conn, None, (input.name, input.slug, input.bio, input.avatar_url))?;
-        Ok(store::insert(conn, &fields)?)
-    })
-    .await
-}
-
-/// Replace an author.
-///
-/// A full replace: absent `bio` and `avatar_url` are cleared; an absent `slug` stays.
-#[utoipa::path(
-    tag = "authors",
-    params(("id" = i32, Path, description = "Author id", minimum = 1)),
-    request_body = AuthorInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Replaced", body = Author),
-        (status = 404, description = "No author with this id"),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[put("/authors/{id}")]
-pub async fn replace(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<AuthorInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = input.0;
-    write(state, id.into_inner(), if_match, move |_| (input.name, input.slug, input.bio, input.avatar_url)).await
-}
-
-/// Update some fields of an author.
-#[utoipa::path(
-    tag = "authors",
-    params(("id" = i32, Path, description = "Author id", minimum = 1)),
-    request_body = AuthorPatch,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Author),
-        (status = 404, description = "No author with this id"),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[patch("/authors/{id}")]
-pub async fn update(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<AuthorPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let patch = input.0;
-    write(state, id.into_inner(), if_match, move |row| {
-        (
-            patch.name.unwrap_or_else(|| row.name.clone()),
+    fn from_patch(
+        conn: &mut SqliteConnection,
+        current: &AuthorRow,
+        patch: AuthorPatch,
+    ) -> Result<AuthorFields, ApiError> {
+        let draft = (
+            patch.name.unwrap_or_else(|| current.name.clone()),
             patch.slug,
-            patch.bio.unwrap_or_else(|| row.bio.clone()),
-            patch.avatar_url.unwrap_or_else(|| row.avatar_url.clone()),
-        )
-    })
-    .await
-}
+            patch.bio.unwrap_or_else(|| current.bio.clone()),
+            patch.avatar_url.unwrap_or_else(|| current.avatar_url.clone()),
+        );
+        resolve(conn, Some(current), draft)
+    }
 
-async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&AuthorRow) -> Draft + Send + 'static,
-{
-    let prepare = move |conn: &mut SqliteConnection, current: &AuthorRow| resolve(conn, Some(current), draft(current));
-    resource::write::<Author, _, _, _>(&state, id, if_match, prepare, |conn, id, fields| {
-        store::update(conn, id, &fields)
-    })
-    .await
-}
+    fn insert(conn: &mut SqliteConnection, fields: &AuthorFields) -> QueryResult<AuthorRow> {
+        store::insert(conn, fields)
+    }
 
-/// Delete an author.
-///
-/// Only an author no article points to (of any status, the trash included) can go;
-/// otherwise 409 saying how many.
-#[utoipa::path(
-    tag = "authors",
-    params(("id" = i32, Path, description = "Author id", minimum = 1)),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No author with this id"),
-        (status = 409, description = "Articles still point to the author"),
-    )
-)]
-#[delete("/authors/{id}")]
-pub async fn remove(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    resource::remove::<Author, _>(&state, id.into_inner(), if_match, |conn, author| {
-        let used = store::articles_of(conn, author.id)?;
+    fn update(conn: &mut SqliteConnection, id: i32, fields: &AuthorFields) -> QueryResult<AuthorRow> {
+        store::update(conn, id, fields)
+    }
+
+    /// Only an author no article points to can go.
+    fn delete(conn: &mut SqliteConnection, row: &AuthorRow) -> Result<(), ApiError> {
+        let used = store::articles_of(conn, row.id)?;
         if used > 0 {
             return Err(ApiError::Conflict(format!(
                 "{used} article(s) still point to this author; change their author_id first"
             )));
         }
-        store::delete(conn, author.id)?;
+        store::delete(conn, row.id)?;
         Ok(())
-    })
-    .await
+    }
+}
+
+crate::crud_routes! {
+    resource: Author, input: AuthorInput, patch: AuthorPatch, tag: "authors",
+    paths: ("/authors", "/authors/{id}", "/authors/slug/{slug}"),
+    id: "Author id", slug: ("Author slug", "tran-thi-binh"),
+    found: ("The author", "No author with this id", "No author with this slug"),
+    docs: ("Get an author by id.", "Get an author by slug.", "Create an author.", "Update some fields of an author."),
+    replace_doc: ["Replace an author.", "", "A full replace: absent `bio` and `avatar_url` are cleared; an absent `slug` stays."],
+    remove_doc: [
+        "Delete an author.",
+        "",
+        "Only an author no article points to (of any status, the trash included) can go;",
+        "otherwise 409 saying how many."
+    ],
+    location: "URL of the new author", conflict: "The slug is taken",
+    invalid: ("Invalid or unknown fields", "Invalid or unknown fields"),
+    remove_refusal: [(status = 409, description = "Articles still point to the author")]
 }

@@ -8,13 +8,13 @@ use diesel::{QueryResult, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{self, Resource};
+use super::resource::{Resource, Writable};
 use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
-use crate::auth::{Access, Editor};
+use crate::auth::Access;
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
-use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::etag;
+use crate::extract::{check_len, double_option};
 use crate::state::AppState;
 use crate::text::trim;
 use crate::{db, text};
@@ -327,163 +327,71 @@ pub async fn list(
     Ok(paged(&req, paging, total, rows))
 }
 
-/// Get a category by id.
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i32, Path, description = "Category id", minimum = 1)),
-    responses(
-        (status = 200, description = "The category", body = Category),
-        (status = 404, description = "No category with this id"),
-    )
-)]
-#[get("/categories/{id}")]
-pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
-    resource::show::<Category>(&state, id.into_inner()).await
-}
+impl Writable for Category {
+    type Input = CategoryInput;
+    type Patch = CategoryPatch;
+    type Fields = CategoryFields;
 
-/// Get a category by slug.
-#[utoipa::path(
-    tag = "categories",
-    params(("slug" = String, Path, description = "Category slug", example = "thoi-su")),
-    responses(
-        (status = 200, description = "The category", body = Category),
-        (status = 404, description = "No category with this slug"),
-    )
-)]
-#[get("/categories/slug/{slug}")]
-pub async fn show_by_slug(
-    state: web::Data<AppState>,
-    _access: Access,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::show_by_slug::<Category>(&state, slug.into_inner()).await
-}
+    fn from_input(
+        conn: &mut SqliteConnection,
+        current: Option<&CategoryRow>,
+        input: CategoryInput,
+    ) -> Result<CategoryFields, ApiError> {
+        Draft::from_input(input).resolve(conn, current.map(|row| row.id), current.map(|row| row.slug.as_str()))
+    }
 
-/// Create a category.
-#[utoipa::path(
-    tag = "categories",
-    request_body = CategoryInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Category,
-            headers(("Location" = String, description = "URL of the new category"))),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid fields, unknown parent, or unknown fields"),
-    )
-)]
-#[post("/categories")]
-pub async fn create(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    input: ApiJson<CategoryInput>,
-) -> Result<HttpResponse, ApiError> {
-    let draft = Draft::from_input(input.0);
-    resource::create::<Category, _>(&state, move |conn| {
-        let fields = draft.resolve(conn, None, None)?;
-        Ok(store::insert(conn, &fields)?)
-    })
-    .await
-}
+    fn from_patch(
+        conn: &mut SqliteConnection,
+        current: &CategoryRow,
+        patch: CategoryPatch,
+    ) -> Result<CategoryFields, ApiError> {
+        Draft::from_patch(current, patch).resolve(conn, Some(current.id), Some(&current.slug))
+    }
 
-/// Replace a category.
-///
-/// A full replace: absent optional fields are cleared (`description`, `parent_id`,
-/// `position` back to 0), except `slug`, which stays when absent.
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i32, Path, description = "Category id", minimum = 1)),
-    request_body = CategoryInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Replaced", body = Category),
-        (status = 404, description = "No category with this id"),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid fields, unknown parent, a parent cycle, or unknown fields"),
-    )
-)]
-#[put("/categories/{id}")]
-pub async fn replace(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<CategoryInput>,
-) -> Result<HttpResponse, ApiError> {
-    let draft = Draft::from_input(input.0);
-    write(state, id.into_inner(), if_match, move |_| draft).await
-}
+    fn insert(conn: &mut SqliteConnection, fields: &CategoryFields) -> QueryResult<CategoryRow> {
+        store::insert(conn, fields)
+    }
 
-/// Update some fields of a category.
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i32, Path, description = "Category id", minimum = 1)),
-    request_body = CategoryPatch,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Category),
-        (status = 404, description = "No category with this id"),
-        (status = 409, description = "The slug is taken"),
-        (status = 422, description = "Invalid fields, unknown parent, a parent cycle, or unknown fields"),
-    )
-)]
-#[patch("/categories/{id}")]
-pub async fn update(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<CategoryPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let patch = input.0;
-    write(state, id.into_inner(), if_match, move |row| Draft::from_patch(row, patch)).await
-}
+    fn update(conn: &mut SqliteConnection, id: i32, fields: &CategoryFields) -> QueryResult<CategoryRow> {
+        store::update(conn, id, fields)
+    }
 
-/// PUT and PATCH: read the row, build the draft from it, validate, write; one
-/// immediate transaction.
-async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&CategoryRow) -> Draft + Send + 'static,
-{
-    let prepare = move |conn: &mut SqliteConnection, current: &CategoryRow| {
-        draft(current).resolve(conn, Some(current.id), Some(&current.slug))
-    };
-    resource::write::<Category, _, _, _>(&state, id, if_match, prepare, |conn, id, fields| {
-        store::update(conn, id, &fields)
-    })
-    .await
-}
-
-/// Delete a category.
-///
-/// Only an empty category can go: one that still holds articles (of any status) or
-/// child categories answers 409 saying how many, and nothing is deleted.
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i32, Path, description = "Category id", minimum = 1)),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No category with this id"),
-        (status = 409, description = "The category still holds articles or child categories"),
-    )
-)]
-#[delete("/categories/{id}")]
-pub async fn remove(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    resource::remove::<Category, _>(&state, id.into_inner(), if_match, |conn, category| {
-        let (articles, children) = store::contents(conn, category.id)?;
+    /// Only an empty category can go.
+    fn delete(conn: &mut SqliteConnection, row: &CategoryRow) -> Result<(), ApiError> {
+        let (articles, children) = store::contents(conn, row.id)?;
         if articles > 0 || children > 0 {
             return Err(ApiError::Conflict(format!(
                 "the category still holds {articles} article(s) and {children} child categor{}; move or delete them first",
                 if children == 1 { "y" } else { "ies" }
             )));
         }
-        store::delete(conn, category.id)?;
+        store::delete(conn, row.id)?;
         Ok(())
-    })
-    .await
+    }
+}
+
+crate::crud_routes! {
+    resource: Category, input: CategoryInput, patch: CategoryPatch, tag: "categories",
+    paths: ("/categories", "/categories/{id}", "/categories/slug/{slug}"),
+    id: "Category id", slug: ("Category slug", "thoi-su"),
+    found: ("The category", "No category with this id", "No category with this slug"),
+    docs: ("Get a category by id.", "Get a category by slug.", "Create a category.", "Update some fields of a category."),
+    replace_doc: [
+        "Replace a category.",
+        "",
+        "A full replace: absent optional fields are cleared (`description`, `parent_id`,",
+        "`position` back to 0), except `slug`, which stays when absent."
+    ],
+    remove_doc: [
+        "Delete a category.",
+        "",
+        "Only an empty category can go: one that still holds articles (of any status) or",
+        "child categories answers 409 saying how many, and nothing is deleted."
+    ],
+    location: "URL of the new category", conflict: "The slug is taken",
+    invalid: (
+        "Invalid fields, unknown parent, or unknown fields",
+        "Invalid fields, unknown parent, a parent cycle, or unknown fields"
+    ),
+    remove_refusal: [(status = 409, description = "The category still holds articles or child categories")]
 }

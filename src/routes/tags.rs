@@ -6,13 +6,13 @@ use diesel::{QueryResult, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{self, Resource};
+use super::resource::{Resource, Writable};
 use super::{paged, resolve_slug, utc, PageParams, Paged};
-use crate::auth::{Access, Editor};
+use crate::auth::Access;
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
-use crate::etag::{self, IfMatch};
-use crate::extract::{check_len, double_option, ApiJson};
+use crate::etag;
+use crate::extract::{check_len, double_option};
 use crate::state::AppState;
 use crate::text::trim;
 use crate::{db, text};
@@ -222,161 +222,50 @@ pub async fn list(
     Ok(paged(&req, paging, total, tags))
 }
 
-/// Get a tag by id.
-#[utoipa::path(
-    tag = "tags",
-    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
-    responses(
-        (status = 200, description = "The tag", body = Tag),
-        (status = 404, description = "No tag with this id"),
-    )
-)]
-#[get("/tags/{id}")]
-pub async fn show(state: web::Data<AppState>, _access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
-    resource::show::<Tag>(&state, id.into_inner()).await
+impl Writable for Tag {
+    type Input = TagInput;
+    type Patch = TagPatch;
+    type Fields = TagFields;
+
+    fn from_input(
+        conn: &mut SqliteConnection,
+        current: Option<&TagRow>,
+        input: TagInput,
+    ) -> Result<TagFields, ApiError> {
+        let (id, slug) = (current.map(|row| row.id), current.map(|row| row.slug.as_str()));
+        resolve(conn, id, slug, &input.name, input.slug, input.description)
+    }
+
+    fn from_patch(conn: &mut SqliteConnection, current: &TagRow, patch: TagPatch) -> Result<TagFields, ApiError> {
+        let name = patch.name.unwrap_or_else(|| current.name.clone());
+        let description = patch.description.unwrap_or_else(|| current.description.clone());
+        resolve(conn, Some(current.id), Some(&current.slug), &name, patch.slug, description)
+    }
+
+    fn insert(conn: &mut SqliteConnection, fields: &TagFields) -> QueryResult<TagRow> {
+        store::insert(conn, fields)
+    }
+
+    fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> QueryResult<TagRow> {
+        store::update(conn, id, fields)
+    }
+
+    /// The tag is detached from its articles, which stay.
+    fn delete(conn: &mut SqliteConnection, row: &TagRow) -> Result<(), ApiError> {
+        store::delete(conn, row.id)?;
+        Ok(())
+    }
 }
 
-/// Get a tag by slug.
-#[utoipa::path(
-    tag = "tags",
-    params(("slug" = String, Path, description = "Tag slug", example = "thi-dua")),
-    responses(
-        (status = 200, description = "The tag", body = Tag),
-        (status = 404, description = "No tag with this slug"),
-    )
-)]
-#[get("/tags/slug/{slug}")]
-pub async fn show_by_slug(
-    state: web::Data<AppState>,
-    _access: Access,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::show_by_slug::<Tag>(&state, slug.into_inner()).await
-}
-
-/// Create a tag.
-#[utoipa::path(
-    tag = "tags",
-    request_body = TagInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Tag,
-            headers(("Location" = String, description = "URL of the new tag"))),
-        (status = 409, description = "The name or slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[post("/tags")]
-pub async fn create(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    input: ApiJson<TagInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = input.0;
-    resource::create::<Tag, _>(&state, move |conn| {
-        let fields = resolve(conn, None, None, &input.name, input.slug, input.description)?;
-        Ok(store::insert(conn, &fields)?)
-    })
-    .await
-}
-
-/// Replace a tag.
-///
-/// A full replace: an absent `description` is cleared; an absent `slug` stays.
-#[utoipa::path(
-    tag = "tags",
-    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
-    request_body = TagInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Replaced", body = Tag),
-        (status = 404, description = "No tag with this id"),
-        (status = 409, description = "The name or slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[put("/tags/{id}")]
-pub async fn replace(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<TagInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = input.0;
-    write(state, id.into_inner(), if_match, move |_| (input.name, input.slug, input.description)).await
-}
-
-/// Update some fields of a tag.
-#[utoipa::path(
-    tag = "tags",
-    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
-    request_body = TagPatch,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Tag),
-        (status = 404, description = "No tag with this id"),
-        (status = 409, description = "The name or slug is taken"),
-        (status = 422, description = "Invalid or unknown fields"),
-    )
-)]
-#[patch("/tags/{id}")]
-pub async fn update(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-    input: ApiJson<TagPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let patch = input.0;
-    write(state, id.into_inner(), if_match, move |row| {
-        (
-            patch.name.unwrap_or_else(|| row.name.clone()),
-            patch.slug,
-            patch.description.unwrap_or_else(|| row.description.clone()),
-        )
-    })
-    .await
-}
-
-type TagDraft = (String, Option<String>, Option<String>);
-
-async fn write<F>(state: web::Data<AppState>, id: i32, if_match: IfMatch, draft: F) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&TagRow) -> TagDraft + Send + 'static,
-{
-    let prepare = move |conn: &mut SqliteConnection, current: &TagRow| {
-        let (name, slug, description) = draft(current);
-        resolve(conn, Some(current.id), Some(&current.slug), &name, slug, description)
-    };
-    resource::write::<Tag, _, _, _>(&state, id, if_match, prepare, |conn, id, fields| store::update(conn, id, &fields))
-        .await
-}
-
-/// Delete a tag.
-///
-/// The tag is detached from its articles, which stay.
-#[utoipa::path(
-    tag = "tags",
-    params(("id" = i32, Path, description = "Tag id", minimum = 1)),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No tag with this id"),
-    )
-)]
-#[delete("/tags/{id}")]
-pub async fn remove(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    resource::remove::<Tag, _>(
-        &state,
-        id.into_inner(),
-        if_match,
-        |conn, tag| Ok(store::delete(conn, tag.id).map(drop)?),
-    )
-    .await
+crate::crud_routes! {
+    resource: Tag, input: TagInput, patch: TagPatch, tag: "tags",
+    paths: ("/tags", "/tags/{id}", "/tags/slug/{slug}"),
+    id: "Tag id", slug: ("Tag slug", "thi-dua"),
+    found: ("The tag", "No tag with this id", "No tag with this slug"),
+    docs: ("Get a tag by id.", "Get a tag by slug.", "Create a tag.", "Update some fields of a tag."),
+    replace_doc: ["Replace a tag.", "", "A full replace: an absent `description` is cleared; an absent `slug` stays."],
+    remove_doc: ["Delete a tag.", "", "The tag is detached from its articles, which stay."],
+    location: "URL of the new tag", conflict: "The name or slug is taken",
+    invalid: ("Invalid or unknown fields", "Invalid or unknown fields"),
+    remove_refusal: []
 }
