@@ -56,7 +56,16 @@ impl Modify for BearerScheme {
 }
 
 /// Request bodies that take a slug, tags or a cover URL.
-const INPUTS: [&str; 6] = ["CategoryInput", "CategoryPatch", "TagInput", "TagPatch", "ArticleInput", "ArticlePatch"];
+const INPUTS: [&str; 8] = [
+    "CategoryInput",
+    "CategoryPatch",
+    "TagInput",
+    "TagPatch",
+    "AuthorInput",
+    "AuthorPatch",
+    "ArticleInput",
+    "ArticlePatch",
+];
 
 /// The string schema of property `name` of `object`, if it has one.
 fn string_property<'a>(object: &'a mut Object, name: &str) -> Option<&'a mut Object> {
@@ -66,7 +75,7 @@ fn string_property<'a>(object: &'a mut Object, name: &str) -> Option<&'a mut Obj
     }
 }
 
-/// Puts the rules the server applies to slugs, tag names and cover URLs into the request
+/// Puts the rules the server applies to slugs, tag names and image URLs into the request
 /// schemas, from the same constants the server checks with (utoipa's `pattern` takes
 /// only literals).
 fn constrain_inputs(api: &mut OpenApiDoc) {
@@ -77,8 +86,10 @@ fn constrain_inputs(api: &mut OpenApiDoc) {
             slug.pattern = Some(text::SLUG_PATTERN.to_owned());
             slug.max_length = Some(text::MAX_SLUG_LEN);
         }
-        if let Some(url) = string_property(object, "cover_image_url") {
-            url.pattern = Some(text::WEB_URL_PATTERN.to_owned());
+        for field in ["cover_image_url", "avatar_url"] {
+            if let Some(url) = string_property(object, field) {
+                url.pattern = Some(text::WEB_URL_PATTERN.to_owned());
+            }
         }
         if let Some(RefOr::T(Schema::Array(tags))) = object.properties.get_mut("tags") {
             if let ArrayItems::RefOrSchema(item) = &mut tags.items {

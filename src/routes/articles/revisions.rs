@@ -68,7 +68,7 @@ fn token_holders_only(access: &Access) -> Result<(), ApiError> {
     )
 )]
 #[get("/articles/{id}/revisions")]
-pub async fn list(
+pub async fn list_revisions(
     req: HttpRequest,
     state: web::Data<AppState>,
     access: Access,
@@ -103,7 +103,7 @@ pub async fn list(
     )
 )]
 #[get("/articles/{id}/revisions/{version}")]
-pub async fn show(
+pub async fn show_revision(
     state: web::Data<AppState>,
     access: Access,
     path: web::Path<(i32, i32)>,
