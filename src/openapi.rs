@@ -150,6 +150,17 @@ fn add_headers(responses: &mut BTreeMap<String, RefOr<Response>>, status: &str, 
     }
 }
 
+/// Whether the 200 answer is a page of a list (`Paged<T>`).
+fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
+    let Some(RefOr::T(ok)) = responses.get("200") else { return false };
+    ok.content.values().any(|content| match content {
+        RefOr::T(content) => {
+            matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.starts_with("#/components/schemas/Paged_"))
+        }
+        RefOr::Ref(_) => false,
+    })
+}
+
 /// Completes the generated document with what is true of every operation, so that
 /// each handler declares only what is particular to it:
 /// - every error answers problem+json; every answer may carry the rate-limit headers
@@ -158,6 +169,7 @@ fn add_headers(responses: &mut BTreeMap<String, RefOr<Response>>, status: &str, 
 ///   needed); writes needing a token may answer 403; reads take a token optionally;
 /// - operations with query parameters or a body may answer 400; with a body also 413,
 ///   415 and 422; with a path parameter 404;
+/// - pages of lists send `X-Total-Count` and `Link`;
 /// - reads send `ETag` and `Cache-Control` and answer `If-None-Match` with 304; single
 ///   resources send `Last-Modified` and their writes honour `If-Match` (412).
 pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
@@ -235,6 +247,16 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
             }
             ensure(responses, "429", "Over the rate limit; see `Retry-After`");
             add_headers(responses, "429", &[("Retry-After", Type::Integer, "Seconds to wait before retrying")]);
+            if is_paged(responses) {
+                add_headers(
+                    responses,
+                    "200",
+                    &[
+                        ("X-Total-Count", Type::Integer, "Items in the list, over all pages"),
+                        ("Link", Type::String, "first, prev, next and last pages (RFC 8288)"),
+                    ],
+                );
+            }
             let validators: &[(&str, Type, &str)] = &[
                 ("ETag", Type::String, "Validator for If-None-Match and If-Match"),
                 ("Last-Modified", Type::String, "When the resource last changed (HTTP date)"),

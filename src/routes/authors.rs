@@ -185,10 +185,7 @@ fn resolve(conn: &mut SqliteConnection, current: Option<&AuthorRow>, draft: Draf
     tag = "authors",
     params(PageParams, AuthorFilters),
     responses(
-        (status = 200, description = "A page of authors", body = Paged<Author>,
-            headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
-                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
-        (status = 400, description = "A query parameter is malformed or out of range"),
+        (status = 200, description = "A page of authors", body = Paged<Author>),
     )
 )]
 #[get("/authors")]

@@ -187,10 +187,7 @@ fn resolve(
     tag = "tags",
     params(PageParams, TagFilters),
     responses(
-        (status = 200, description = "A page of tags", body = Paged<Tag>,
-            headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
-                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
-        (status = 400, description = "A query parameter is malformed or out of range"),
+        (status = 200, description = "A page of tags", body = Paged<Tag>),
     )
 )]
 #[get("/tags")]

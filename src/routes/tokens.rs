@@ -107,10 +107,7 @@ pub struct TokenInput {
     params(PageParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of tokens, oldest first", body = Paged<Token>,
-            headers(("X-Total-Count" = i64, description = "Tokens in all"),
-                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
-        (status = 400, description = "A query parameter is malformed or out of range"),
+        (status = 200, description = "A page of tokens, oldest first", body = Paged<Token>),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an admin token"),
     )

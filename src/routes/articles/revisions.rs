@@ -60,10 +60,7 @@ fn token_holders_only(access: &Access) -> Result<(), ApiError> {
     params(("id" = i32, Path, description = "Article id", minimum = 1), PageParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of kept versions, newest first", body = Paged<Revision>,
-            headers(("X-Total-Count" = i64, description = "Versions kept"),
-                    ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
-        (status = 400, description = "A query parameter is malformed or out of range"),
+        (status = 200, description = "A page of kept versions, newest first", body = Paged<Revision>),
         (status = 404, description = "No article with this id"),
     )
 )]
