@@ -95,7 +95,7 @@ fn constrain_inputs(api: &mut OpenApiDoc) {
             if let ArrayItems::RefOrSchema(item) = &mut tags.items {
                 if let RefOr::T(Schema::Object(item)) = item.as_mut() {
                     item.max_length = Some(crate::db::tags::MAX_TAG_NAME);
-                    item.pattern = Some(r"\S".to_owned());
+                    item.pattern = Some(r"[^\s\x1c-\x1f]".to_owned());
                 }
             }
         }

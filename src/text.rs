@@ -140,8 +140,10 @@ pub fn first_free_slug<E>(base: &str, mut taken: impl FnMut(&str) -> Result<bool
     }
 }
 
-/// Whether `c` is white space as the OpenAPI patterns (`\S`) see it: Unicode White_Space
-/// and the ASCII separators U+001C–U+001F.
+/// Whether `c` is white space as the OpenAPI patterns (`[^\s\x1c-\x1f]`: at least one
+/// character that is not this) see it: Unicode White_Space and the ASCII separators
+/// U+001C–U+001F, which Python's `\s` counts as space and ECMAScript's does not, so
+/// the spec names them outright for every regex engine to agree.
 pub fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }

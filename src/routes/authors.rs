@@ -116,7 +116,7 @@ pub struct AuthorFilters {
                           "avatar_url": "https://example.vn/tac-gia/tran-thi-binh.jpg"}))]
 pub struct AuthorInput {
     /// Display name, at most 200 characters, not blank.
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"[^\s\x1c-\x1f]")]
     pub name: String,
     /// Slug; generated from the name when absent (PUT keeps the current one).
     pub slug: Option<String>,
@@ -134,7 +134,7 @@ pub struct AuthorInput {
 #[schema(example = json!({"bio": null}))]
 pub struct AuthorPatch {
     /// Display name; `null` leaves it unchanged.
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"[^\s\x1c-\x1f]")]
     pub name: Option<String>,
     /// Slug; `null` leaves it unchanged.
     pub slug: Option<String>,

@@ -150,7 +150,7 @@ pub struct CategoryFilters {
 #[schema(example = json!({"name": "Thời sự", "description": "Tin tức thời sự trong tỉnh", "parent_id": null, "position": 1}))]
 pub struct CategoryInput {
     /// Display name, at most 200 characters, not blank.
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"[^\s\x1c-\x1f]")]
     pub name: String,
     /// Slug; generated from the name when absent (PUT keeps the current one).
     pub slug: Option<String>,
@@ -171,7 +171,7 @@ pub struct CategoryInput {
 #[schema(example = json!({"position": 2}))]
 pub struct CategoryPatch {
     /// Display name, at most 200 characters, not blank; `null` leaves it unchanged.
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"[^\s\x1c-\x1f]")]
     pub name: Option<String>,
     /// Slug; `null` leaves it unchanged.
     pub slug: Option<String>,

@@ -124,7 +124,7 @@ pub enum TagSort {
 #[schema(example = json!({"name": "Thi đua", "description": "Phong trào thi đua yêu nước"}))]
 pub struct TagInput {
     /// Display name, at most 100 characters, not blank, unique ignoring case (409).
-    #[schema(max_length = 100, pattern = r"\S")]
+    #[schema(max_length = 100, pattern = r"[^\s\x1c-\x1f]")]
     pub name: String,
     /// Slug; generated from the name when absent (PUT keeps the current one).
     pub slug: Option<String>,
@@ -139,7 +139,7 @@ pub struct TagInput {
 #[schema(example = json!({"description": null}))]
 pub struct TagPatch {
     /// Display name, at most 100 characters, not blank; `null` leaves it unchanged.
-    #[schema(max_length = 100, pattern = r"\S")]
+    #[schema(max_length = 100, pattern = r"[^\s\x1c-\x1f]")]
     pub name: Option<String>,
     /// Slug; `null` leaves it unchanged.
     pub slug: Option<String>,

@@ -95,7 +95,7 @@ async fn reload(state: &AppState) -> Result<(), ApiError> {
 #[schema(example = json!({"name": "cong-tac-vien-binh", "scope": "contributor"}))]
 pub struct TokenInput {
     /// Unique name, at most 100 characters, not blank.
-    #[schema(max_length = 100, pattern = r"\S")]
+    #[schema(max_length = 100, pattern = r"[^\s\x1c-\x1f]")]
     pub name: String,
     /// The role.
     pub scope: Scope,

@@ -62,7 +62,7 @@ impl Status {
 }))]
 pub struct ArticleInput {
     /// Headline, at most 300 characters, not blank.
-    #[schema(max_length = 300, pattern = r"\S")]
+    #[schema(max_length = 300, pattern = r"[^\s\x1c-\x1f]")]
     pub title: String,
     /// Slug; generated from the title when absent (PUT keeps the current one).
     pub slug: Option<String>,
@@ -105,7 +105,7 @@ pub struct ArticleInput {
 #[schema(example = json!({"status": "archived", "featured": false}))]
 pub struct ArticlePatch {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, max_length = 300, pattern = r"\S")]
+    #[schema(value_type = String, max_length = 300, pattern = r"[^\s\x1c-\x1f]")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = String)]
