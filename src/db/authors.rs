@@ -40,6 +40,8 @@ pub struct AuthorFields {
 /// Longest author name.
 pub const MAX_AUTHOR_NAME: usize = 200;
 
+super::simple_store!(authors, AuthorRow, AuthorFields, "author");
+
 /// One page of authors whose folded name starts with `prefix` (folded already), by
 /// name, and the total matching.
 pub fn page(
@@ -67,22 +69,6 @@ pub fn page(
     Ok((rows, total))
 }
 
-/// The author with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<AuthorRow>> {
-    authors::table.find(id).select(AuthorRow::as_select()).first(conn).optional()
-}
-
-/// The author with `slug`.
-pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<AuthorRow>> {
-    authors::table.filter(authors::slug.eq(slug)).select(AuthorRow::as_select()).first(conn).optional()
-}
-
-/// Whether an author has `slug`, other than `except`.
-pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
-    let id: Option<i32> = authors::table.filter(authors::slug.eq(slug)).select(authors::id).first(conn).optional()?;
-    Ok(id.is_some_and(|id| Some(id) != except))
-}
-
 /// Visible published articles of each of `ids`.
 pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let counts: Vec<(Option<i32>, i64)> = articles::table
@@ -99,28 +85,6 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
 /// Articles of any status (the trash included) pointing to author `id`.
 pub fn articles_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<i64> {
     articles::table.filter(articles::author_id.eq(id)).count().get_result(conn)
-}
-
-/// Inserts an author; returns its row.
-pub fn insert(conn: &mut SqliteConnection, fields: &AuthorFields) -> QueryResult<AuthorRow> {
-    let now = super::now();
-    diesel::insert_into(authors::table)
-        .values((fields, authors::created_at.eq(now), authors::updated_at.eq(now)))
-        .returning(AuthorRow::as_returning())
-        .get_result(conn)
-}
-
-/// Replaces the fields of author `id`; returns its row.
-pub fn update(conn: &mut SqliteConnection, id: i32, fields: &AuthorFields) -> QueryResult<AuthorRow> {
-    diesel::update(authors::table.find(id))
-        .set((fields, authors::updated_at.eq(super::now()), authors::version.eq(authors::version + 1)))
-        .returning(AuthorRow::as_returning())
-        .get_result(conn)
-}
-
-/// Deletes author `id`.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
-    diesel::delete(authors::table.find(id)).execute(conn)
 }
 
 /// A free slug for a new author named `name`.

@@ -60,6 +60,8 @@ pub enum ParentFilter {
     ChildrenOf(i32),
 }
 
+super::simple_store!(categories, CategoryRow, CategoryFields, "category");
+
 /// One page of categories (by position, then name) and the total matching.
 pub fn page(
     conn: &mut SqliteConnection,
@@ -91,23 +93,6 @@ pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryRow>> {
         .order((categories::position, categories::name, categories::id))
         .select(CategoryRow::as_select())
         .load(conn)
-}
-
-/// The category with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CategoryRow>> {
-    categories::table.find(id).select(CategoryRow::as_select()).first(conn).optional()
-}
-
-/// The category with `slug`.
-pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<CategoryRow>> {
-    categories::table.filter(categories::slug.eq(slug)).select(CategoryRow::as_select()).first(conn).optional()
-}
-
-/// Whether a category has `slug`, other than `except`.
-pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
-    let id: Option<i32> =
-        categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn).optional()?;
-    Ok(id.is_some_and(|id| Some(id) != except))
 }
 
 /// Ids of the category with `slug` and its descendants, for "in this category" filters;
@@ -202,31 +187,9 @@ pub fn check_parent(conn: &mut SqliteConnection, id: Option<i32>, parent: i32) -
     Ok(())
 }
 
-/// Inserts a category; returns its row.
-pub fn insert(conn: &mut SqliteConnection, fields: &CategoryFields) -> QueryResult<CategoryRow> {
-    let now = super::now();
-    diesel::insert_into(categories::table)
-        .values((fields, categories::created_at.eq(now), categories::updated_at.eq(now)))
-        .returning(CategoryRow::as_returning())
-        .get_result(conn)
-}
-
-/// Replaces the fields of category `id`; returns its row.
-pub fn update(conn: &mut SqliteConnection, id: i32, fields: &CategoryFields) -> QueryResult<CategoryRow> {
-    diesel::update(categories::table.find(id))
-        .set((fields, categories::updated_at.eq(super::now()), categories::version.eq(categories::version + 1)))
-        .returning(CategoryRow::as_returning())
-        .get_result(conn)
-}
-
 /// How many articles (any status) and child categories category `id` holds.
 pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<(i64, i64)> {
     let articles = articles::table.filter(articles::category_id.eq(id)).count().get_result(conn)?;
     let children = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
     Ok((articles, children))
-}
-
-/// Deletes category `id`.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
-    diesel::delete(categories::table.find(id)).execute(conn)
 }

@@ -22,6 +22,54 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
+/// The row queries every simple resource table has (categories, tags, authors): find
+/// by id and by slug, whether a slug is taken, insert, update (bumping `version` and
+/// `updated_at`) and delete. `$table` is the diesel table module, `$row` its
+/// `Selectable` row and `$fields` its `Insertable`/`AsChangeset` fields.
+macro_rules! simple_store {
+    ($table:ident, $row:ty, $fields:ty, $kind:literal) => {
+        #[doc = concat!("The ", $kind, " with `id`.")]
+        pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<$row>> {
+            $table::table.find(id).select(<$row>::as_select()).first(conn).optional()
+        }
+
+        #[doc = concat!("The ", $kind, " with `slug`.")]
+        pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<$row>> {
+            $table::table.filter($table::slug.eq(slug)).select(<$row>::as_select()).first(conn).optional()
+        }
+
+        #[doc = concat!("Whether a ", $kind, " has `slug`, other than `except`.")]
+        pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+            let id: Option<i32> =
+                $table::table.filter($table::slug.eq(slug)).select($table::id).first(conn).optional()?;
+            Ok(id.is_some_and(|id| Some(id) != except))
+        }
+
+        #[doc = concat!("Inserts a ", $kind, "; returns its row.")]
+        pub fn insert(conn: &mut SqliteConnection, fields: &$fields) -> QueryResult<$row> {
+            let now = $crate::db::now();
+            diesel::insert_into($table::table)
+                .values((fields, $table::created_at.eq(now), $table::updated_at.eq(now)))
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+        }
+
+        #[doc = concat!("Replaces the fields of ", $kind, " `id`; returns its row.")]
+        pub fn update(conn: &mut SqliteConnection, id: i32, fields: &$fields) -> QueryResult<$row> {
+            diesel::update($table::table.find(id))
+                .set((fields, $table::updated_at.eq($crate::db::now()), $table::version.eq($table::version + 1)))
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+        }
+
+        #[doc = concat!("Deletes ", $kind, " `id` (rows that cascade go with it).")]
+        pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+            diesel::delete($table::table.find(id)).execute(conn)
+        }
+    };
+}
+pub(crate) use simple_store;
+
 /// The migrations in `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 

@@ -67,6 +67,8 @@ fn visible_count(now: NaiveDateTime) -> VisibleCount {
     .sql(")")
 }
 
+super::simple_store!(tags, TagRow, TagFields, "tag");
+
 /// One page of tags whose folded name starts with `prefix` (folded already), and the
 /// total matching.
 pub fn page(
@@ -97,19 +99,9 @@ pub fn page(
     Ok((rows, total))
 }
 
-/// The tag with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TagRow>> {
-    tags::table.find(id).select(TagRow::as_select()).first(conn).optional()
-}
-
 /// Ids of the tags with these slugs (unknown slugs are skipped).
 pub fn ids_of_slugs(conn: &mut SqliteConnection, slugs: &[String]) -> QueryResult<Vec<i32>> {
     tags::table.filter(tags::slug.eq_any(slugs)).select(tags::id).load(conn)
-}
-
-/// The tag with `slug`.
-pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<TagRow>> {
-    tags::table.filter(tags::slug.eq(slug)).select(TagRow::as_select()).first(conn).optional()
 }
 
 /// The tag named `name` (compared after folding case and marks), other than `except`.
@@ -118,12 +110,6 @@ pub fn find_by_name(conn: &mut SqliteConnection, name: &str, except: Option<i32>
         tags::table.filter(tags::name_folded.eq(crate::text::fold(name))).select(TagRow::as_select()).load(conn)?;
     let lower = name.to_lowercase();
     Ok(candidates.into_iter().find(|tag| Some(tag.id) != except && tag.name.to_lowercase() == lower))
-}
-
-/// Whether a tag has `slug`, other than `except`.
-pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
-    let id: Option<i32> = tags::table.filter(tags::slug.eq(slug)).select(tags::id).first(conn).optional()?;
-    Ok(id.is_some_and(|id| Some(id) != except))
 }
 
 /// Visible published articles carrying each of `ids`.
@@ -138,28 +124,6 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
         .select((article_tags::tag_id, count_star()))
         .load(conn)?;
     Ok(counts.into_iter().collect())
-}
-
-/// Inserts a tag; returns its row.
-pub fn insert(conn: &mut SqliteConnection, fields: &TagFields) -> QueryResult<TagRow> {
-    let now = super::now();
-    diesel::insert_into(tags::table)
-        .values((fields, tags::created_at.eq(now), tags::updated_at.eq(now)))
-        .returning(TagRow::as_returning())
-        .get_result(conn)
-}
-
-/// Replaces the fields of tag `id`; returns its row.
-pub fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> QueryResult<TagRow> {
-    diesel::update(tags::table.find(id))
-        .set((fields, tags::updated_at.eq(super::now()), tags::version.eq(tags::version + 1)))
-        .returning(TagRow::as_returning())
-        .get_result(conn)
-}
-
-/// Deletes tag `id`; its article links go with it (ON DELETE CASCADE), the articles stay.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
-    diesel::delete(tags::table.find(id)).execute(conn)
 }
 
 /// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::{Resource, Writable};
-use super::{paged, resolve_slug, utc, PageParams, Paged};
+use super::{folded_prefix, paged, resolve_slug, utc, PageParams, Paged};
 use crate::auth::Access;
 use crate::db::authors::{self as store, AuthorFields, AuthorRow, MAX_AUTHOR_NAME};
 use crate::error::{ApiError, FieldError};
@@ -197,13 +197,7 @@ pub async fn list(
     filters: web::Query<AuthorFilters>,
 ) -> Result<HttpResponse, ApiError> {
     let paging = page.paging()?;
-    let prefix = match filters.q.as_deref() {
-        Some(q) if q.chars().count() > MAX_AUTHOR_NAME => {
-            return Err(ApiError::BadRequest(format!("q must be at most {MAX_AUTHOR_NAME} characters")))
-        }
-        Some(q) if !trim(q).is_empty() => Some(text::fold(trim(q))),
-        _ => None,
-    };
+    let prefix = folded_prefix(filters.q.as_deref(), MAX_AUTHOR_NAME)?;
     let (authors, total) = db::run(&state.pool, move |conn| {
         let (rows, total) = store::page(conn, prefix.as_deref(), paging.offset(), paging.limit())?;
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();

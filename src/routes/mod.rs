@@ -18,6 +18,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
+/// A name-prefix filter (`q` of the tag and author lists) folded for matching: `None`
+/// when absent or blank, 400 when over `max` characters.
+pub fn folded_prefix(q: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+    match q {
+        Some(q) if q.chars().count() > max => Err(ApiError::BadRequest(format!("q must be at most {max} characters"))),
+        Some(q) if !crate::text::trim(q).is_empty() => Ok(Some(crate::text::fold(crate::text::trim(q)))),
+        _ => Ok(None),
+    }
+}
+
 /// The slug a write ends up with: an explicit one if free (409 if another `kind`
 /// has it), else the current one when updating, else the first free slug made from
 /// `source`. `taken(slug)` says whether another row of this kind has `slug`.

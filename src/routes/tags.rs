@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::{Resource, Writable};
-use super::{paged, resolve_slug, utc, PageParams, Paged};
+use super::{folded_prefix, paged, resolve_slug, utc, PageParams, Paged};
 use crate::auth::Access;
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
@@ -203,13 +203,7 @@ pub async fn list(
         None | Some(TagSort::Name) => TagOrder::Name,
         Some(TagSort::MostUsed) => TagOrder::MostUsed,
     };
-    let prefix = match filters.q.as_deref() {
-        Some(q) if q.chars().count() > MAX_TAG_NAME => {
-            return Err(ApiError::BadRequest(format!("q must be at most {MAX_TAG_NAME} characters")))
-        }
-        Some(q) if !trim(q).is_empty() => Some(text::fold(trim(q))),
-        _ => None,
-    };
+    let prefix = folded_prefix(filters.q.as_deref(), MAX_TAG_NAME)?;
     let (tags, total) = db::run(&state.pool, move |conn| {
         let (rows, total) = store::page(conn, prefix.as_deref(), order, db::now(), paging.offset(), paging.limit())?;
         let tags: Vec<Tag> = rows.into_iter().map(|(row, count)| Tag::from_row(row, count)).collect();

@@ -149,22 +149,28 @@ impl Article {
 }
 
 impl ArticleItem {
-    /// The item for a row loaded with its category and tags.
+    /// The item for a row loaded with its category, tags and author (as JSON).
     fn build(loaded: &Loaded) -> Result<Self, ApiError> {
-        let row = &loaded.article;
-        let category = match &loaded.category_json {
-            Some(json) => Some(serde_json::from_str::<CategoryRef>(json).map_err(ApiError::internal)?),
-            None => None,
-        };
-        let tags = match &loaded.tags_json {
-            Some(json) => serde_json::from_str::<Vec<TagRef>>(json).map_err(ApiError::internal)?,
-            None => Vec::new(),
-        };
-        let author_profile = match &loaded.author_json {
-            Some(json) => Some(serde_json::from_str::<AuthorRef>(json).map_err(ApiError::internal)?),
-            None => None,
-        };
-        Ok(Self {
+        fn parsed<T: serde::de::DeserializeOwned>(json: &Option<String>) -> Result<Option<T>, ApiError> {
+            json.as_deref().map(serde_json::from_str).transpose().map_err(ApiError::internal)
+        }
+        let tags: Option<Vec<TagRef>> = parsed(&loaded.tags_json)?;
+        Ok(Self::from_parts(
+            &loaded.article,
+            parsed(&loaded.category_json)?,
+            tags.unwrap_or_default(),
+            parsed(&loaded.author_json)?,
+        ))
+    }
+
+    /// The item for `row` with its category, tags and author profile.
+    pub fn from_parts(
+        row: &ArticleRow,
+        category: Option<CategoryRef>,
+        tags: Vec<TagRef>,
+        author_profile: Option<AuthorRef>,
+    ) -> Self {
+        Self {
             id: row.id,
             slug: row.slug.clone(),
             title: row.title.clone(),
@@ -185,7 +191,7 @@ impl ArticleItem {
             updated_at: utc(row.updated_at),
             version: row.version,
             highlight: None,
-        })
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
 use crate::auth::Access;
-use crate::db::articles as store;
+use crate::db::articles::{self as store, ArticleRow};
 use crate::db::revisions::{self, RevisionRow};
 use crate::error::ApiError;
 use crate::routes::{paged, utc, PageParams, Paged};
@@ -135,28 +135,27 @@ pub async fn show_revision(
             .into_iter()
             .map(|(id, slug, name)| TagRef { id, slug, name })
             .collect();
-        let item = ArticleItem {
-            id,
+        // The article row as it was: that version's content and times, today's count.
+        let then = ArticleRow {
             slug: content.slug,
             title: content.title,
             summary: content.summary,
+            body: String::new(),
             author: content.author,
             author_id: content.author_id,
-            author_profile,
             status: content.status,
-            trashed_at: None,
-            published_at: content.published_at.map(utc),
-            category,
-            tags,
+            published_at: content.published_at,
+            category_id: content.category_id,
             cover_image_url: content.cover_image_url,
             featured: content.featured,
-            view_count: current.view_count,
             reading_time_minutes: html::reading_time_minutes(&content.body),
-            created_at: utc(current.created_at),
-            updated_at: utc(revision.updated_at),
+            updated_at: revision.updated_at,
             version: revision.version,
-            highlight: None,
+            trashed_at: None,
+            editor: revision.editor,
+            ..current
         };
+        let item = ArticleItem::from_parts(&then, category, tags, author_profile);
         Ok(Article { item, body: content.body })
     })
     .await?;
