@@ -92,12 +92,14 @@ impl TokenInfo {
 /// [`LAST_USED_FLUSH`], and ends once the last holder of this set is gone.
 pub struct Tokens {
     by_hash: RwLock<HashMap<String, Arc<TokenInfo>>>,
+    /// One reload at a time: an older read must not replace a newer one.
+    reloading: std::sync::Mutex<()>,
 }
 
 impl Tokens {
     /// Loads the tokens of `pool`'s database and keeps them fresh.
     pub fn start(pool: db::DbPool) -> Result<Arc<Self>, String> {
-        let tokens = Arc::new(Self { by_hash: RwLock::new(HashMap::new()) });
+        let tokens = Arc::new(Self { by_hash: RwLock::new(HashMap::new()), reloading: std::sync::Mutex::new(()) });
         tokens.reload(&pool)?;
         let weak: Weak<Self> = Arc::downgrade(&tokens);
         std::thread::Builder::new()
@@ -131,6 +133,7 @@ impl Tokens {
 
     /// Reads the token table again, keeping what is known of tokens that stay.
     pub fn reload(&self, pool: &db::DbPool) -> Result<(), String> {
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         let rows = db::tokens::list(&mut conn).map_err(|e| e.to_string())?;
         let known: HashMap<i32, Arc<TokenInfo>> = self.all().into_iter().map(|t| (t.id, t)).collect();

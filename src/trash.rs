@@ -18,16 +18,19 @@ pub fn purge(pool: &DbPool, days: u32, views: &ViewBuffer) -> Result<usize, Stri
     if ids.is_empty() {
         return Ok(0);
     }
-    db::immediate(&mut conn, |conn| {
+    let purged = db::immediate(&mut conn, |conn| {
+        let mut purged = 0;
         for id in &ids {
-            db::articles::delete(conn, *id)?;
-            views.forget(*id);
+            if db::articles::delete_if_trashed_before(conn, *id, before)? {
+                views.forget(*id);
+                purged += 1;
+            }
         }
-        Ok::<_, diesel::result::Error>(())
+        Ok::<_, diesel::result::Error>(purged)
     })
     .map_err(|e| e.to_string())?;
-    log::info!("emptied {} article(s) from the trash (trashed over {days} day(s) ago)", ids.len());
-    Ok(ids.len())
+    log::info!("emptied {purged} article(s) from the trash (trashed over {days} day(s) ago)");
+    Ok(purged)
 }
 
 /// Starts the thread that empties the trash; it ends with the last holder of `views`.

@@ -94,6 +94,8 @@ pub struct ViewBuffer {
     flushes: AtomicU64,
     /// Whether the last flush failed because the database cannot grow.
     full: AtomicBool,
+    /// One [`Self::sync`] at a time.
+    syncing: Mutex<()>,
     content: Arc<ContentGeneration>,
 }
 
@@ -126,6 +128,7 @@ impl ViewBuffer {
             flushing: Mutex::new(()),
             flushes: AtomicU64::new(0),
             full: AtomicBool::new(false),
+            syncing: Mutex::new(()),
             content,
         }
     }
@@ -367,6 +370,19 @@ impl ViewBuffer {
         if self.time_passed_matters(since, now) {
             self.content.bump();
         }
+    }
+
+    /// Records article `article`'s publication state as committed, after a write
+    /// (whether it committed or failed: a full disk shows at COMMIT). Reads the row
+    /// again under a lock, so that of two writers the later sync wins and leaves the
+    /// newer state.
+    pub fn sync(&self, conn: &mut diesel::SqliteConnection, article: i32) -> diesel::QueryResult<()> {
+        let _one_at_a_time = lock(&self.syncing);
+        match db::articles::find(conn, article)? {
+            Some(row) => self.note(&row),
+            None => self.forget(article),
+        }
+        Ok(())
     }
 
     /// Forgets an article just deleted (inside the delete's transaction).

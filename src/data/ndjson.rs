@@ -120,9 +120,25 @@ fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, String> {
         .map_err(|_| format!("{field} must be an RFC 3339 time like 2026-04-22T08:30:00Z, not {value:?}"))
 }
 
-/// Writes every category, tag, article and view history of `conn`'s database to `out`.
+/// Writes every category, tag, author, article and view history of `conn`'s database
+/// to `out`, from one read transaction (a consistent snapshot while a server writes).
 /// Returns the number of lines.
 pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
+    let mut failure = None;
+    let lines = conn.transaction(|conn| {
+        export_snapshot(conn, out).map_err(|why| {
+            failure = Some(why);
+            diesel::result::Error::RollbackTransaction
+        })
+    });
+    match (lines, failure) {
+        (Ok(lines), _) => Ok(lines),
+        (Err(_), Some(why)) => Err(why),
+        (Err(error), None) => Err(error.to_string()),
+    }
+}
+
+fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
     let mut lines = 0u64;
     let mut emit = |record: &Record, out: &mut dyn Write| -> Result<(), String> {
         let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
@@ -474,6 +490,19 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 Some(parent) => category_id(conn, parent)?,
                 None => None,
             };
+            if let Some(parent) = parent_id {
+                let own = category_id(conn, &c.slug)?;
+                if db::categories::check_parent(conn, own, parent).is_err() {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        format!(
+                            "category {:?} under {:?} would make a cycle",
+                            c.slug,
+                            c.parent.as_deref().unwrap_or("")
+                        )
+                        .into(),
+                    ));
+                }
+            }
             let stored: Option<StoredCategory> = categories::table
                 .filter(categories::slug.eq(&c.slug))
                 .select((
@@ -672,6 +701,13 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
             {
                 return Ok(Outcome::Unchanged);
             }
+            // The replaced content is kept, as for every content change.
+            let slugs: Vec<String> = article_tags::table
+                .inner_join(tags::table)
+                .filter(article_tags::article_id.eq(row.id))
+                .select(tags::slug)
+                .load(conn)?;
+            db::revisions::keep(conn, &row, slugs, crate::config::DEFAULT_REVISIONS_KEEP)?;
             diesel::update(articles::table.find(row.id))
                 .set((
                     &fields,
@@ -679,6 +715,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
                     articles::updated_at.eq(updated_at),
                     articles::trashed_at.eq(trashed_at),
                     articles::version.eq(articles::version + 1),
+                    articles::editor.eq(None::<String>),
                 ))
                 .execute(conn)?;
             db::articles::set_tags(conn, row.id, &tag_ids)?;
@@ -698,6 +735,11 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
     db::articles::set_tags(conn, id, &tag_ids)?;
     db::search::record_change(conn, id)?;
     Ok(Outcome::Created)
+}
+
+/// When the article `slug` went to the trash, if it is there.
+pub fn trashed_at(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<NaiveDateTime>> {
+    Ok(articles::table.filter(articles::slug.eq(slug)).select(articles::trashed_at).first(conn).optional()?.flatten())
 }
 
 /// Raises the view total of the article `slug` to `total` if it is lower.

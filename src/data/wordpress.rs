@@ -11,7 +11,9 @@
 //!   folded to ASCII (`tin-tức` → `tin-tuc`);
 //! - posts only (pages, attachments, menu items and other types are skipped):
 //!   `publish` → published, `future` → published at its future time (scheduled),
-//!   `draft`/`pending`/`private` → draft, `trash` → skipped (bantin has no trash yet);
+//!   `draft`/`pending`/`private` → draft, `trash` → in bantin's trash (with the status
+//!   it had, its slug without WordPress's `__trashed`); an article trashed in bantin
+//!   stays there on a re-import;
 //! - dates from `post_date_gmt` (`post_date` read as UTC when it is missing);
 //! - `content:encoded` through WordPress's paragraph rules and shortcodes
 //!   ([`crate::wordpress::to_html`]), then sanitized like any body;
@@ -309,10 +311,20 @@ impl<'a> Import<'a> {
         let outcomes = db::immediate(&mut conn, |conn| {
             // A legacy view total raises the article's total, never lowers it: views
             // counted by bantin since an earlier import stay.
+            // An article trashed in bantin stays there unless WordPress trashed it too.
             let outcomes = batch
                 .iter()
                 .map(|record| match record {
                     Record::Views(views) => ndjson::raise_total(conn, &views.article, views.total),
+                    Record::Article(article) if article.trashed_at.is_none() => {
+                        match ndjson::trashed_at(conn, &article.slug)? {
+                            Some(at) => {
+                                let kept = ndjson::Article { trashed_at: Some(time_text(at)), ..(**article).clone() };
+                                ndjson::apply(conn, &Record::Article(Box::new(kept)))
+                            }
+                            None => ndjson::apply(conn, record),
+                        }
+                    }
                     other => ndjson::apply(conn, other),
                 })
                 .collect::<diesel::QueryResult<Vec<Outcome>>>()?;
@@ -338,20 +350,28 @@ impl<'a> Import<'a> {
             }
         }
         self.write_terms()?;
-        let (status, published_at) = match item.status.as_str() {
+        // A trashed post keeps the status it had (`_wp_trash_meta_status`) under the trash.
+        let trashed = item.status == "trash";
+        let underneath = if trashed { item.meta("_wp_trash_meta_status").unwrap_or("draft") } else { &item.status };
+        let (status, published_at) = match underneath {
             "publish" | "future" => ("published", item.date_gmt.or(item.date_local)),
             "draft" | "pending" | "private" => ("draft", item.date_gmt),
-            "trash" => {
-                self.skip("post in WordPress's trash (bantin has no trash yet)");
-                return Ok(());
-            }
             other => {
                 self.skip(format!("post with status {other:?}"));
                 return Ok(());
             }
         };
+        let trashed_at = trashed.then(|| {
+            let meta = item.meta("_wp_trash_meta_time").and_then(|t| t.trim().parse::<i64>().ok());
+            meta.and_then(|t| chrono::DateTime::from_timestamp(t, 0).map(|t| t.naive_utc()))
+                .or(item.modified_gmt)
+                .or(item.date_gmt)
+                .unwrap_or_else(db::now)
+        });
+        // WordPress renames a trashed post's slug `…__trashed`; its own slug comes back.
+        let wp_slug = if trashed { item.slug.trim_end_matches("__trashed").to_owned() } else { item.slug.clone() };
         let title = if item.title.trim().is_empty() { format!("Bài viết {}", item.id) } else { item.title.clone() };
-        let mut slug = self.slug(&item.slug, &title, "article");
+        let mut slug = self.slug(&wp_slug, &title, "article");
         match self.article_slugs.get(&slug) {
             Some(id) if *id != item.id => slug = text::slug_candidate(&slug, u32::try_from(item.id).unwrap_or(0)),
             _ => {}
@@ -400,7 +420,7 @@ impl<'a> Import<'a> {
             byline: author.as_ref().map(|(_, name)| clip(name, 200)),
             author: author.map(|(slug, _)| slug),
             status: status.to_owned(),
-            trashed_at: None,
+            trashed_at: trashed_at.map(time_text),
             published_at: published_at.map(time_text),
             category,
             tags,

@@ -306,6 +306,22 @@ pub fn trashed_before(conn: &mut SqliteConnection, before: NaiveDateTime) -> Que
         .load(conn)
 }
 
+/// Deletes article `id` if it is still in the trash since `before` or earlier (a
+/// restore may have come first); returns whether it did.
+pub fn delete_if_trashed_before(conn: &mut SqliteConnection, id: i32, before: NaiveDateTime) -> QueryResult<bool> {
+    let still: Option<i32> = articles::table
+        .filter(articles::id.eq(id))
+        .filter(articles::trashed_at.le(before))
+        .select(articles::id)
+        .first(conn)
+        .optional()?;
+    if still.is_none() {
+        return Ok(false);
+    }
+    delete(conn, id)?;
+    Ok(true)
+}
+
 /// Deletes article `id` (its tag links and view history go with it).
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
     super::search::record_change(conn, id)?;

@@ -125,10 +125,16 @@ fn parent_links(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, Option<i32
 pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<Vec<i32>> {
     let parents = parent_links(conn)?;
     let mut ids = vec![root];
+    // Each category once, even if a cycle was written behind the API's back.
+    let mut seen: std::collections::HashSet<i32> = ids.iter().copied().collect();
     let mut next = 0;
     while next < ids.len() {
         let current = ids[next];
-        ids.extend(parents.iter().filter(|(_, p)| *p == Some(current)).map(|(id, _)| *id));
+        for (id, _) in parents.iter().filter(|(_, p)| *p == Some(current)) {
+            if seen.insert(*id) {
+                ids.push(*id);
+            }
+        }
         next += 1;
     }
     Ok(ids)

@@ -1,6 +1,6 @@
 //! `/api/v1/tokens`: API tokens, managed by admins.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -83,10 +83,14 @@ pub struct NewToken {
 }
 
 /// Reads the tokens again on this server, so that a change through the API takes
-/// effect at once (other servers: within [`crate::auth::TOKEN_REFRESH`]).
-async fn reload(state: &AppState) -> Result<(), ApiError> {
+/// effect at once (other servers: within [`crate::auth::TOKEN_REFRESH`]). The change is
+/// committed already: if this fails, the refresher thread picks it up within that time.
+async fn reload(state: &AppState) {
     let (tokens, pool) = (state.tokens.clone(), state.pool.clone());
-    web::block(move || tokens.reload(&pool)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
+    let reloaded = web::block(move || tokens.reload(&pool)).await.map_err(|e| e.to_string()).and_then(|r| r);
+    if let Err(why) = reloaded {
+        log::warn!("cannot reload the tokens after a change (the refresher will): {why}");
+    }
 }
 
 /// Body of POST.
@@ -133,8 +137,7 @@ pub async fn list(
     request_body = TokenInput,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `token` holds the secret", body = NewToken,
-            headers(("Location" = String, description = "URL of the new token"))),
+        (status = 201, description = "Created; `token` holds the secret", body = NewToken),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an admin token"),
         (status = 409, description = "The name is taken"),
@@ -163,13 +166,8 @@ pub async fn create(
         })
     })
     .await?;
-    reload(&state).await?;
-    let id = row.id;
-    let mut response = HttpResponse::build(StatusCode::CREATED).json(NewToken { item: row.into(), token: secret });
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/tokens/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    reload(&state).await;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(NewToken { item: row.into(), token: secret }))
 }
 
 /// Revoke a token (admin).
@@ -193,6 +191,6 @@ pub async fn remove(state: web::Data<AppState>, _admin: Admin, id: web::Path<i32
     if !deleted {
         return Err(ApiError::not_found("token", format!("id {id}")));
     }
-    reload(&state).await?;
+    reload(&state).await;
     Ok(HttpResponse::NoContent().finish())
 }

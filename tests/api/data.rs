@@ -89,6 +89,27 @@ async fn export_then_import_into_an_empty_database_exports_the_same_lines() {
     assert_eq!(export(&copy), first);
     run_ok(&app.database_path(), &["import", file.to_str().expect("path")]);
     assert_eq!(export(&app.database_path()), first);
+    // A changed line is a content change: the replaced version is kept as a revision.
+    let changed =
+        first.replacen("\"title\":\"Hội nghị xúc tiến đầu tư\"", "\"title\":\"Hội nghị xúc tiến đầu tư 2026\"", 1);
+    assert_ne!(changed, first);
+    std::fs::write(&file, &changed).expect("write");
+    let said = run_ok(&copy, &["import", file.to_str().expect("path")]);
+    assert!(said.contains("1 updated"), "{said}");
+    let mut conn = SqliteConnection::establish(copy.to_str().expect("path")).expect("connection");
+    let kept: i64 =
+        diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM article_revisions)"))
+            .get_result(&mut conn)
+            .expect("count");
+    assert_eq!(kept, 1);
+    drop(conn);
+    // A parent that would make a cycle is refused, not written.
+    let cycle = dir.path().join("cycle.ndjson");
+    std::fs::write(&cycle, "{\"type\":\"category\",\"slug\":\"tin-tuc\",\"name\":\"Tin tức\",\"description\":null,\"parent\":\"nong-nghiep\",\"position\":0}\n")
+        .expect("write");
+    let out = bantin(&copy, &["import", cycle.to_str().expect("path")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cycle"), "{}", String::from_utf8_lossy(&out.stderr));
     let legacy: Value = serde_json::from_str(first.lines().last().expect("line")).expect("json");
     assert_eq!(legacy["total"], 1200, "the legacy total is kept: {legacy}");
 }

@@ -217,6 +217,21 @@ async fn authors_have_profiles_counts_filters_and_cannot_go_while_used() {
         .await
         .assert_problem(422, "validation_failed");
 
+    // Moving a story to another profile moves a byline that only echoed the old name.
+    let chau = app.get("/api/v1/authors/slug/le-minh-chau").await.body;
+    let moved = app.post("/api/v1/articles", json!({"title": "Tạm", "author_id": author["id"]})).await.body;
+    let moved = app.patch(&format!("/api/v1/articles/{}", moved["id"]), json!({"author_id": chau["id"]})).await.body;
+    assert_eq!(moved["author"], "Lê Minh Châu", "{moved}");
+    assert_eq!(
+        app.patch(&format!("/api/v1/articles/{}", signed["id"]), json!({"author_id": chau["id"]})).await.body["author"],
+        "Nhóm phóng viên",
+        "a byline of its own stays"
+    );
+    assert_eq!(
+        app.patch(&format!("/api/v1/articles/{}", signed["id"]), json!({"author_id": author["id"]})).await.status,
+        200
+    );
+
     let shown = app.get("/api/v1/authors/slug/tran-thi-binh").await;
     assert_eq!(shown.body["article_count"], 2, "visible published articles only");
     assert!(shown.header("etag").is_some());

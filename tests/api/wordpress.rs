@@ -24,8 +24,7 @@ async fn a_wordpress_export_moves_in_with_every_mapping_and_twice_changes_nothin
     let first = import(&app, FIXTURE);
     let said = String::from_utf8_lossy(&first.stderr).into_owned();
     assert!(first.status.success(), "{said}");
-    assert!(said.contains("articles          6 created"), "{said}");
-    assert!(said.contains("skipped       1 post in WordPress's trash"), "{said}");
+    assert!(said.contains("articles          7 created"), "{said}");
     assert!(said.contains("page: not a post") && said.contains("nav_menu_item: not a post"), "{said}");
     // The server serving the database sees the import (its in-memory view totals
     // and published articles are reloaded within a second).
@@ -86,7 +85,14 @@ async fn a_wordpress_export_moves_in_with_every_mapping_and_twice_changes_nothin
     for slug in ["ban-nhap-ke-hoach-phong-chong-lu", "gia-ca-phe-ho-tieu-tang", "bien-ban-hop-giao-ban-thang-3"] {
         assert_eq!(by_slug(&app, slug).await["status"], "draft", "{slug}");
     }
-    assert_eq!(app.get("/api/v1/articles/slug/le-hoi-hoa-da-quy").await.status, 404, "trash is not imported");
+    // trash → bantin's trash, under its own slug (without WordPress's `__trashed`).
+    assert_eq!(app.get("/api/v1/articles/slug/le-hoi-hoa-da-quy").await.status, 404, "gone for the public");
+    let trashed = by_slug(&app, "le-hoi-hoa-da-quy").await;
+    assert_eq!(trashed["status"], "trashed");
+    assert!(trashed["trashed_at"].is_string());
+    // An article trashed in bantin stays in the trash when the export is imported again.
+    let road_path = format!("/api/v1/articles/{}", road["id"]);
+    assert_eq!(app.delete(&road_path).await.status, 204);
 
     // The view recorded above adds to the imported total.
     app.flush_views();
@@ -96,7 +102,8 @@ async fn a_wordpress_export_moves_in_with_every_mapping_and_twice_changes_nothin
     let again = import(&app, FIXTURE);
     let said = String::from_utf8_lossy(&again.stderr).into_owned();
     assert!(again.status.success(), "{said}");
-    assert!(said.contains("articles          0 created       0 updated       6 unchanged"), "{said}");
+    assert!(said.contains("articles          0 created       0 updated       7 unchanged"), "{said}");
+    assert_eq!(by_slug(&app, "duong-tinh-725-thong-xe").await["status"], "trashed", "still in the trash");
     let after = by_slug(&app, "nong-dan-phu-hoa-trung-mua").await;
     assert_eq!((after["version"].clone(), after["view_count"].clone()), (rice["version"].clone(), 1533.into()));
 }

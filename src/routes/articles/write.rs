@@ -287,6 +287,15 @@ impl Draft {
                 return Err(ApiError::invalid("category_id", format!("no category with id {category}")));
             }
         }
+        // A byline that only echoed the old profile's name follows a new profile.
+        let mut author = author;
+        if let Some(previous) = current.filter(|row| row.author_id != self.author_id && row.author == author) {
+            if let Some(old) = previous.author_id.map(|id| crate::db::authors::find(conn, id)).transpose()?.flatten() {
+                if author.as_deref() == Some(old.name.as_str()) {
+                    author = None;
+                }
+            }
+        }
         let author = match self.author_id {
             Some(id) => match crate::db::authors::find(conn, id)? {
                 // The byline defaults to the profile's name.
@@ -353,10 +362,9 @@ pub async fn create(
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
-            let row = store::insert(conn, &fields, &tag_ids, Some(&editor))?;
-            views.note(&row);
-            Ok::<_, ApiError>(row)
+            Ok::<_, ApiError>(store::insert(conn, &fields, &tag_ids, Some(&editor))?)
         })?;
+        views.sync(conn, row.id)?;
         reload(conn, row.id)
     })
     .await?;
@@ -474,11 +482,10 @@ where
                 return Ok::<_, ApiError>(current);
             }
             revisions::keep(conn, &current, current_slugs, keep)?;
-            let row = store::update(conn, id, &fields, &tag_ids, Some(&editor))?;
-            views.note(&row);
-            Ok(row)
-        })?;
-        reload(conn, row.id)
+            Ok(store::update(conn, id, &fields, &tag_ids, Some(&editor))?)
+        });
+        views.sync(conn, id)?;
+        reload(conn, row?.id)
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
@@ -525,7 +532,7 @@ pub async fn remove(
     let permanent = params.permanent.unwrap_or(false);
     let views = state.views.clone();
     db::run(&state.pool, move |conn| {
-        crate::db::immediate(conn, |conn| {
+        let done = crate::db::immediate(conn, |conn| {
             let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
             if current.trashed_at.is_some() && !permanent {
                 return Err(ApiError::not_found("article", format!("id {id} outside the trash")));
@@ -533,13 +540,13 @@ pub async fn remove(
             if_match.check('a', id, current.version)?;
             if permanent {
                 store::delete(conn, id)?;
-                views.forget(id);
             } else {
-                let row = store::set_trashed(conn, id, Some(db::now()))?;
-                views.note(&row);
+                store::set_trashed(conn, id, Some(db::now()))?;
             }
-            Ok(())
-        })
+            Ok::<_, ApiError>(())
+        });
+        views.sync(conn, id)?;
+        done
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -574,11 +581,10 @@ pub async fn restore(
                 return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
             }
             if_match.check('a', id, current.version)?;
-            let row = store::set_trashed(conn, id, None)?;
-            views.note(&row);
-            Ok::<_, ApiError>(row)
-        })?;
-        reload(conn, row.id)
+            Ok::<_, ApiError>(store::set_trashed(conn, id, None)?)
+        });
+        views.sync(conn, id)?;
+        reload(conn, row?.id)
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
