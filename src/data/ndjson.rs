@@ -724,6 +724,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         }
         None => diesel::insert_into(articles::table)
             .values((
+                articles::id.eq(db::articles::next_id(conn)?),
                 &fields,
                 articles::created_at.eq(created_at),
                 articles::updated_at.eq(updated_at),

@@ -236,6 +236,23 @@ pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) 
     Ok(id.is_some_and(|id| Some(id) != except))
 }
 
+/// The id of the next article: above every id stored or ever deleted (an id is never
+/// given twice: buffered views and ETags of a deleted article must not pass to a new
+/// one). Call in the inserting transaction.
+pub fn next_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+    }
+    let next: Next = diesel::sql_query(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM articles), 0), \
+                    COALESCE((SELECT floor FROM article_id_floor WHERE id = 1), 0)) + 1 AS id",
+    )
+    .get_result(conn)?;
+    Ok(next.id)
+}
+
 /// Inserts an article with its tag ids, written by the token named `editor` (`None`:
 /// the command line); returns the row.
 pub fn insert(
@@ -246,7 +263,13 @@ pub fn insert(
 ) -> QueryResult<ArticleRow> {
     let now = super::now();
     let row: ArticleRow = diesel::insert_into(articles::table)
-        .values((fields, articles::created_at.eq(now), articles::updated_at.eq(now), articles::editor.eq(editor)))
+        .values((
+            articles::id.eq(next_id(conn)?),
+            fields,
+            articles::created_at.eq(now),
+            articles::updated_at.eq(now),
+            articles::editor.eq(editor),
+        ))
         .returning(ArticleRow::as_returning())
         .get_result(conn)?;
     set_tags(conn, row.id, tag_ids)?;

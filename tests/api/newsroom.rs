@@ -256,3 +256,15 @@ async fn authors_have_profiles_counts_filters_and_cannot_go_while_used() {
     assert_eq!(app.delete(&format!("/api/v1/authors/{}", lone["id"])).await.status, 204);
     app.get(&format!("/api/v1/authors/{}", lone["id"])).await.assert_problem(404, "not_found");
 }
+
+#[actix_web::test]
+async fn an_article_id_is_never_given_twice() {
+    let app = TestApp::spawn().await;
+    let first = app.create_article(json!({"title": "Bài một"})).await;
+    let newest = app.create_article(json!({"title": "Bài hai"})).await;
+    let path = format!("/api/v1/articles/{}?permanent=true", newest["id"]);
+    assert_eq!(app.delete(&path).await.status, 204);
+    let next = app.create_article(json!({"title": "Bài ba"})).await;
+    let (first, gone, next) = (first["id"].as_i64(), newest["id"].as_i64(), next["id"].as_i64());
+    assert!(next > gone && gone > first, "ids {first:?}, {gone:?} (deleted), then {next:?}");
+}

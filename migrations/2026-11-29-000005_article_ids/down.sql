@@ -1,0 +1,2 @@
+DROP TRIGGER articles_id_floor;
+DROP TABLE article_id_floor;
