@@ -346,9 +346,8 @@ impl ViewBuffer {
         read(&self.published).get(&article).is_some_and(|at| *at <= now)
     }
 
-    /// Records the publication state of an article just written. Call inside the
-    /// write's transaction: SQLite's write lock then orders these calls as it orders
-    /// the commits.
+    /// Records the publication state of `row` in memory (see [`Self::sync`], which
+    /// writes go through).
     pub fn note(&self, row: &db::articles::ArticleRow) {
         let mut published = write(&self.published);
         match (row.status.as_str(), row.published_at) {

@@ -66,9 +66,34 @@ macro_rules! simple_store {
         pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
             diesel::delete($table::table.find(id)).execute(conn)
         }
+
+        impl $crate::db::Stored for $row {
+            fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Self>> {
+                find(conn, id)
+            }
+
+            fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Self>> {
+                find_by_slug(conn, slug)
+            }
+
+            fn version(&self) -> i32 {
+                self.version
+            }
+        }
     };
 }
 pub(crate) use simple_store;
+
+/// A row of a simple resource table (see `simple_store!`), as the generic handlers
+/// reach it.
+pub trait Stored: Sized {
+    /// The row with `id`.
+    fn find(conn: &mut SqliteConnection, id: i32) -> diesel::QueryResult<Option<Self>>;
+    /// The row with `slug`.
+    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> diesel::QueryResult<Option<Self>>;
+    /// Its version, for `If-Match`.
+    fn version(&self) -> i32;
+}
 
 /// The migrations in `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

@@ -69,18 +69,6 @@ impl Resource for Author {
     const LETTER: char = 'u';
     const PATH: &'static str = "/api/v1/authors";
 
-    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<AuthorRow>> {
-        store::find(conn, id)
-    }
-
-    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<AuthorRow>> {
-        store::find_by_slug(conn, slug)
-    }
-
-    fn version(row: &AuthorRow) -> i32 {
-        row.version
-    }
-
     fn load(conn: &mut SqliteConnection, row: AuthorRow) -> Result<Self, ApiError> {
         let count = store::article_counts(conn, &[row.id], db::now())?.get(&row.id).copied().unwrap_or(0);
         Ok(Author::from_row(row, count))

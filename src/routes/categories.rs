@@ -57,18 +57,6 @@ impl Resource for Category {
     const LETTER: char = 'c';
     const PATH: &'static str = "/api/v1/categories";
 
-    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CategoryRow>> {
-        store::find(conn, id)
-    }
-
-    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<CategoryRow>> {
-        store::find_by_slug(conn, slug)
-    }
-
-    fn version(row: &CategoryRow) -> i32 {
-        row.version
-    }
-
     /// With its count of visible articles, descendants included.
     fn load(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Self, ApiError> {
         let count = store::article_count(conn, row.id, db::now())?;

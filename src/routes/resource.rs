@@ -10,7 +10,7 @@ use diesel::{QueryResult, SqliteConnection};
 use serde::Serialize;
 
 use super::tagged;
-use crate::db;
+use crate::db::{self, Stored};
 use crate::error::ApiError;
 use crate::etag::IfMatch;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// A resource as the API shows it, built from its stored row.
 pub trait Resource: Serialize + Send + Sized + 'static {
     /// The stored row.
-    type Row: Send + 'static;
+    type Row: Stored + Send + 'static;
     /// Its name in messages (`"tag"`).
     const KIND: &'static str;
     /// The letter of its ETags (`'t'`).
@@ -26,12 +26,6 @@ pub trait Resource: Serialize + Send + Sized + 'static {
     /// Its collection's path (`"/api/v1/tags"`), for `Location`.
     const PATH: &'static str;
 
-    /// The row with `id`.
-    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Self::Row>>;
-    /// The row with `slug`.
-    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Self::Row>>;
-    /// The row's version, for `If-Match`.
-    fn version(row: &Self::Row) -> i32;
     /// The API object of `row` (with whatever it counts).
     fn load(conn: &mut SqliteConnection, row: Self::Row) -> Result<Self, ApiError>;
     /// Its id.
@@ -49,7 +43,7 @@ pub trait Resource: Serialize + Send + Sized + 'static {
 
 /// The row with `id`, or a 404 naming it.
 pub fn found<R: Resource>(conn: &mut SqliteConnection, id: i32) -> Result<R::Row, ApiError> {
-    R::find(conn, id)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("id {id}")))
+    R::Row::find(conn, id)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("id {id}")))
 }
 
 /// `GET …/{id}`.
@@ -66,7 +60,7 @@ pub async fn show<R: Resource>(state: &AppState, id: i32) -> Result<HttpResponse
 pub async fn show_by_slug<R: Resource>(state: &AppState, slug: String) -> Result<HttpResponse, ApiError> {
     let item = db::run(&state.pool, move |conn| {
         let row =
-            R::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("slug '{slug}'")))?;
+            R::Row::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("slug '{slug}'")))?;
         R::load(conn, row)
     })
     .await?;
@@ -110,7 +104,7 @@ where
         let row = db::immediate(conn, |conn| {
             let current = found::<R>(conn, id)?;
             let fields = prepare(conn, &current)?;
-            if_match.check(R::LETTER, id, R::version(&current))?;
+            if_match.check(R::LETTER, id, current.version())?;
             Ok::<_, ApiError>(store(conn, id, fields)?)
         })?;
         R::load(conn, row)
@@ -129,7 +123,7 @@ where
     db::run(&state.pool, move |conn| {
         db::immediate(conn, |conn| {
             let current = found::<R>(conn, id)?;
-            if_match.check(R::LETTER, id, R::version(&current))?;
+            if_match.check(R::LETTER, id, current.version())?;
             delete(conn, &current)
         })
     })

@@ -64,18 +64,6 @@ impl Resource for Tag {
     const LETTER: char = 't';
     const PATH: &'static str = "/api/v1/tags";
 
-    fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TagRow>> {
-        store::find(conn, id)
-    }
-
-    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<TagRow>> {
-        store::find_by_slug(conn, slug)
-    }
-
-    fn version(row: &TagRow) -> i32 {
-        row.version
-    }
-
     fn load(conn: &mut SqliteConnection, row: TagRow) -> Result<Self, ApiError> {
         let counts = store::article_counts(conn, &[row.id], db::now())?;
         let count = counts.get(&row.id).copied().unwrap_or(0);

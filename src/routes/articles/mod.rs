@@ -206,6 +206,11 @@ pub fn full(loaded: Loaded) -> Result<Article, ApiError> {
     Ok(Article { item, body: loaded.article.body })
 }
 
+/// The article row with `id` (any status, the trash included), or a 404.
+pub fn found(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiError> {
+    store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))
+}
+
 /// The whole article with `id` as stored now (after a write): one query.
 pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<Article, ApiError> {
     full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?)

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
 use crate::auth::Access;
-use crate::db::articles::{self as store, ArticleRow};
+use crate::db::articles::ArticleRow;
 use crate::db::revisions::{self, RevisionRow};
 use crate::error::ApiError;
 use crate::routes::{paged, utc, PageParams, Paged};
@@ -76,7 +76,7 @@ pub async fn list_revisions(
     let id = id.into_inner();
     let paging = page.paging()?;
     let (rows, total) = db::run(&state.pool, move |conn| {
-        store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+        super::found(conn, id)?;
         Ok(revisions::page(conn, id, paging.offset(), paging.limit())?)
     })
     .await?;
@@ -108,7 +108,7 @@ pub async fn show_revision(
     token_holders_only(&access)?;
     let (id, version) = path.into_inner();
     let article = db::run(&state.pool, move |conn| {
-        let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+        let current = super::found(conn, id)?;
         let revision = revisions::find(conn, id, version)?
             .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))?;
         let content = revision.content().map_err(ApiError::internal)?;

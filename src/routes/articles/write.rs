@@ -1,5 +1,7 @@
 //! Article writes: create, replace, patch, delete.
 
+use std::sync::Arc;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
@@ -8,7 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{reload, Article};
-use crate::auth::{Contributor, Editor, Role};
+use crate::auth::{Contributor, Editor, Role, TokenInfo};
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
 use crate::db::revisions;
 use crate::db::{categories as category_store, tags as tag_store};
@@ -35,6 +37,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status of a stored row (`draft` for anything unknown).
+    fn of(stored: &str) -> Self {
+        match stored {
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -189,11 +200,7 @@ impl Draft {
             summary: content.summary,
             body: content.body,
             author: content.author,
-            status: match content.status.as_str() {
-                "published" => Status::Published,
-                "archived" => Status::Archived,
-                _ => Status::Draft,
-            },
+            status: Status::of(&content.status),
             published_at: content.published_at,
             category_id: content.category_id,
             author_id: content.author_id,
@@ -216,18 +223,13 @@ impl Draft {
                 }
             }
         }
-        let status = match row.status.as_str() {
-            "published" => Status::Published,
-            "archived" => Status::Archived,
-            _ => Status::Draft,
-        };
         let draft = Self {
             title: required(&mut errors, "title", patch.title, row.title.clone()),
             slug: required(&mut errors, "slug", patch.slug.map(|s| s.map(Some)), None),
             summary: patch.summary.unwrap_or_else(|| row.summary.clone()),
             body: required(&mut errors, "body", patch.body, row.body.clone()),
             author: patch.author.unwrap_or_else(|| row.author.clone()),
-            status: required(&mut errors, "status", patch.status, status),
+            status: required(&mut errors, "status", patch.status, Status::of(&row.status)),
             published_at: patch.published_at.map_or(row.published_at, |p| p.map(seconds)),
             category_id: patch.category_id.unwrap_or(row.category_id),
             author_id: patch.author_id.unwrap_or(row.author_id),
@@ -402,7 +404,7 @@ pub async fn replace(
     input: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.0;
-    write(state, writer, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
+    write(state, writer.0, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
 }
 
 /// Update some fields of an article.
@@ -429,7 +431,7 @@ pub async fn update(
     input: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = input.0;
-    write(state, writer, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
+    write(state, writer.0, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
 }
 
 /// The 403 of a contributor trying to make content public.
@@ -446,7 +448,7 @@ fn contributors_write_drafts() -> ApiError {
 /// contributor may only edit a draft, and it stays a draft.
 async fn write<F>(
     state: web::Data<AppState>,
-    writer: Contributor,
+    writer: Arc<TokenInfo>,
     id: i32,
     if_match: IfMatch,
     draft: F,
@@ -454,13 +456,13 @@ async fn write<F>(
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
-    let contributor = writer.token().role < Role::Editor;
-    let editor = writer.token().name.clone();
+    let contributor = writer.role < Role::Editor;
+    let editor = writer.name.clone();
     let keep = state.revisions_keep;
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            let current = super::found(conn, id)?;
             if current.trashed_at.is_some() {
                 return Err(in_the_trash(id));
             }
@@ -533,7 +535,7 @@ pub async fn remove(
     let views = state.views.clone();
     db::run(&state.pool, move |conn| {
         let done = crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            let current = super::found(conn, id)?;
             if current.trashed_at.is_some() && !permanent {
                 return Err(ApiError::not_found("article", format!("id {id} outside the trash")));
             }
@@ -576,7 +578,7 @@ pub async fn restore(
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
-            let current = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))?;
+            let current = super::found(conn, id)?;
             if current.trashed_at.is_none() {
                 return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
             }
@@ -622,6 +624,5 @@ pub async fn restore_revision(
         revision.content().map_err(ApiError::internal)
     })
     .await?;
-    let writer = crate::auth::Requires::<1>(writer.0);
-    write(state, writer, id, if_match, move |_, _| Ok(Draft::from_content(content))).await
+    write(state, writer.0, id, if_match, move |_, _| Ok(Draft::from_content(content))).await
 }
