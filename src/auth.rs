@@ -218,14 +218,6 @@ impl Access {
         matches!(self, Access::Token(_))
     }
 
-    /// The token's role, if any.
-    pub fn role(&self) -> Option<Role> {
-        match self {
-            Access::Public => None,
-            Access::Token(token) => Some(token.role),
-        }
-    }
-
     /// Resolves the request's `Authorization` header (in memory).
     fn of(req: &HttpRequest) -> Result<Access, ApiError> {
         let Some(value) = req.headers().get(header::AUTHORIZATION) else {

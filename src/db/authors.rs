@@ -7,7 +7,6 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::schema::{articles, authors};
-use crate::text;
 
 /// An author as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -85,9 +84,4 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
 /// Articles of any status (the trash included) pointing to author `id`.
 pub fn articles_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<i64> {
     articles::table.filter(articles::author_id.eq(id)).count().get_result(conn)
-}
-
-/// A free slug for a new author named `name`.
-pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> QueryResult<String> {
-    text::first_free_slug(&text::slugify(name, "author"), |c| slug_taken(conn, c, None))
 }
