@@ -37,58 +37,50 @@ use crate::error::ApiError;
 use crate::routes::fallback::{self, RouteTable};
 pub use crate::state::AppState;
 
+/// Adds to `$scope` the seven handlers each simple resource module has: `list`, the
+/// reads by slug and by id, and the writes.
+macro_rules! resource_services {
+    ($scope:expr, $($resource:ident),+ $(,)?) => {
+        $scope$(
+            .service($resource::list)
+            .service($resource::show_by_slug)
+            .service($resource::show)
+            .service($resource::create)
+            .service($resource::replace)
+            .service($resource::update)
+            .service($resource::remove)
+        )+
+    };
+}
+
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use routes::{articles, authors, categories, ops, tags, tokens, views};
-    cfg.service(
-        scope::scope("/api/v1")
-            .service(articles::list::list)
-            .service(articles::search::suggest)
-            .service(views::popular)
-            .service(views::record)
-            .service(views::show)
-            .service(views::set)
-            .service(views::reset)
-            .service(articles::show_by_slug)
-            .service(articles::list::related)
-            .service(articles::show)
-            .service(articles::write::create)
-            .service(articles::write::replace)
-            .service(articles::write::update)
-            .service(articles::write::remove)
-            .service(articles::write::restore)
-            .service(articles::revisions::list_revisions)
-            .service(articles::revisions::show_revision)
-            .service(articles::write::restore_revision)
-            .service(authors::list)
-            .service(authors::show_by_slug)
-            .service(authors::show)
-            .service(authors::create)
-            .service(authors::replace)
-            .service(authors::update)
-            .service(authors::remove)
-            .service(categories::list)
-            .service(categories::show_by_slug)
-            .service(categories::show)
-            .service(categories::create)
-            .service(categories::replace)
-            .service(categories::update)
-            .service(categories::remove)
-            .service(tags::list)
-            .service(tags::show_by_slug)
-            .service(tags::show)
-            .service(tags::create)
-            .service(tags::replace)
-            .service(tags::update)
-            .service(tags::remove)
-            .service(tokens::list)
-            .service(tokens::create)
-            .service(tokens::remove),
-    )
-    .service(ops::healthz)
-    .service(ops::readyz)
-    .service(ops::openapi_json)
-    .service(http::metrics::metrics);
+    let api = scope::scope("/api/v1")
+        .service(articles::list::list)
+        .service(articles::search::suggest)
+        .service(views::popular)
+        .service(views::record)
+        .service(views::show)
+        .service(views::set)
+        .service(views::reset)
+        .service(articles::show_by_slug)
+        .service(articles::list::related)
+        .service(articles::show)
+        .service(articles::write::create)
+        .service(articles::write::replace)
+        .service(articles::write::update)
+        .service(articles::write::remove)
+        .service(articles::write::restore)
+        .service(articles::revisions::list_revisions)
+        .service(articles::revisions::show_revision)
+        .service(articles::write::restore_revision);
+    let api = resource_services!(api, authors, categories, tags);
+    cfg.service(api.service(tokens::list).service(tokens::create).service(tokens::remove))
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::openapi_json)
+        .service(http::metrics::metrics);
 }
 
 /// The OpenAPI document of the server, as served at `/openapi.json`.

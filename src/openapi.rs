@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
+use actix_web::http;
 use utoipa::openapi::header::Header;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ArrayItems, Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{
@@ -102,6 +103,19 @@ fn constrain_inputs(api: &mut OpenApiDoc) {
     }
 }
 
+/// Where a path item keeps its operation for one method.
+pub(crate) type OperationSlot = fn(&mut PathItem) -> &mut Option<Operation>;
+
+/// The methods the API answers, in the order `Allow` lists them: as the spec and as
+/// HTTP name them, and where a path item keeps the operation.
+pub(crate) const METHODS: [(Method, http::Method, OperationSlot); 5] = [
+    (Method::Get, http::Method::GET, |item| &mut item.get),
+    (Method::Post, http::Method::POST, |item| &mut item.post),
+    (Method::Put, http::Method::PUT, |item| &mut item.put),
+    (Method::Patch, http::Method::PATCH, |item| &mut item.patch),
+    (Method::Delete, http::Method::DELETE, |item| &mut item.delete),
+];
+
 /// The single resources whose writes honour `If-Match` and whose reads send
 /// `Last-Modified`.
 const RESOURCES: [&str; 4] =
@@ -150,6 +164,22 @@ fn add_headers(responses: &mut BTreeMap<String, RefOr<Response>>, status: &str, 
     }
 }
 
+/// The 404 of an operation on `path`: "No article with this id", named after the
+/// collection before the first path parameter; `hidden` for public reads of
+/// articles, which hide what a token would see.
+fn not_found(path: &str, hidden: bool) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let Some(at) = segments.iter().position(|s| s.starts_with('{')) else { return "No such resource".to_owned() };
+    let key = segments[at].trim_matches(|c| c == '{' || c == '}');
+    let collection = segments[..at].iter().rev().find(|s| **s != "slug").copied().unwrap_or("");
+    let noun = match collection.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => collection.strip_suffix('s').unwrap_or(collection).to_owned(),
+    };
+    let visibility = if hidden && noun == "article" { ", or not visible without a token" } else { "" };
+    format!("No {noun} with this {key}{visibility}")
+}
+
 /// Whether the 200 answer is a page of a list (`Paged<T>`).
 fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
     let Some(RefOr::T(ok)) = responses.get("200") else { return false };
@@ -176,17 +206,10 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
     constrain_inputs(&mut api);
     let problem = || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
     for (path, item) in api.paths.paths.iter_mut() {
-        let methods = [
-            (Method::Get, item.get.as_mut()),
-            (Method::Post, item.post.as_mut()),
-            (Method::Put, item.put.as_mut()),
-            (Method::Patch, item.patch.as_mut()),
-            (Method::Delete, item.delete.as_mut()),
-        ];
         let in_api = path.starts_with("/api/");
         let resource = RESOURCES.contains(&path.as_str());
-        for (method, operation) in methods {
-            let Some(operation) = operation else { continue };
+        for (method, _, slot) in METHODS {
+            let Some(operation) = slot(item).as_mut() else { continue };
             // Handler names repeat across resources (`show`, `list`): qualify by tag.
             if let (Some(id), Some(tag)) =
                 (operation.operation_id.as_mut(), operation.tags.as_ref().and_then(|t| t.first()))
@@ -235,7 +258,7 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
                 ensure(responses, "400", "A malformed parameter, header or JSON body");
             }
             if has_path {
-                ensure(responses, "404", "No such resource");
+                ensure(responses, "404", &not_found(path, read && !needs_token));
             }
             if has_body {
                 ensure(responses, "413", "The request body is over 2 MiB");

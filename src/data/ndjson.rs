@@ -481,6 +481,47 @@ fn category_id(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<i3
 /// (id, name, description, parent id, position) of a stored category.
 type StoredCategory = (i32, String, Option<String>, Option<i32>, i32);
 
+/// Writes `fields` over the row stored under a record's slug (`stored` is its id), or
+/// as a new row; nothing when the stored row is `unchanged`.
+fn write_row<F, U, I>(
+    conn: &mut SqliteConnection,
+    stored: Option<i32>,
+    unchanged: bool,
+    fields: F,
+    update: impl FnOnce(&mut SqliteConnection, i32, F) -> QueryResult<U>,
+    insert: impl FnOnce(&mut SqliteConnection, F) -> QueryResult<I>,
+) -> QueryResult<Outcome> {
+    match stored {
+        Some(_) if unchanged => Ok(Outcome::Unchanged),
+        Some(id) => update(conn, id, fields).map(|_| Outcome::Updated),
+        None => insert(conn, fields).map(|_| Outcome::Created),
+    }
+}
+
+/// [`write_row`] for `$table`, whose `$fields` are all its columns but `slug`,
+/// `created_at`, `updated_at` and `version`: an update bumps the version, and both
+/// update and insert are stamped `$now`.
+macro_rules! write_versioned_row {
+    ($table:ident, $conn:expr, $slug:expr, $stored:expr, $unchanged:expr, $fields:expr, $now:expr) => {
+        write_row(
+            $conn,
+            $stored,
+            $unchanged,
+            $fields,
+            |conn, id, fields| {
+                diesel::update($table::table.find(id))
+                    .set((fields, $table::updated_at.eq($now), $table::version.eq($table::version + 1)))
+                    .execute(conn)
+            },
+            |conn, fields| {
+                diesel::insert_into($table::table)
+                    .values(($table::slug.eq($slug), fields, $table::created_at.eq($now), $table::updated_at.eq($now)))
+                    .execute(conn)
+            },
+        )
+    };
+}
+
 /// Writes one record, matching by slug. Call inside a transaction.
 pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcome> {
     let now = db::now();
@@ -514,43 +555,16 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 ))
                 .first(conn)
                 .optional()?;
-            match stored {
-                Some((_, ref name, ref description, parent, position))
-                    if *name == c.name
-                        && *description == c.description
-                        && parent == parent_id
-                        && position == c.position =>
-                {
-                    Ok(Outcome::Unchanged)
-                }
-                Some((id, ..)) => {
-                    diesel::update(categories::table.find(id))
-                        .set((
-                            categories::name.eq(&c.name),
-                            categories::description.eq(&c.description),
-                            categories::parent_id.eq(parent_id),
-                            categories::position.eq(c.position),
-                            categories::updated_at.eq(now),
-                            categories::version.eq(categories::version + 1),
-                        ))
-                        .execute(conn)?;
-                    Ok(Outcome::Updated)
-                }
-                None => {
-                    diesel::insert_into(categories::table)
-                        .values((
-                            categories::slug.eq(&c.slug),
-                            categories::name.eq(&c.name),
-                            categories::description.eq(&c.description),
-                            categories::parent_id.eq(parent_id),
-                            categories::position.eq(c.position),
-                            categories::created_at.eq(now),
-                            categories::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                    Ok(Outcome::Created)
-                }
-            }
+            let fields = (
+                categories::name.eq(&c.name),
+                categories::description.eq(&c.description),
+                categories::parent_id.eq(parent_id),
+                categories::position.eq(c.position),
+            );
+            let unchanged = stored.as_ref().is_some_and(|(_, name, description, parent, position)| {
+                *name == c.name && *description == c.description && *parent == parent_id && *position == c.position
+            });
+            write_versioned_row!(categories, conn, &c.slug, stored.map(|(id, ..)| id), unchanged, fields, now)
         }
         Record::Tag(t) => {
             let stored: Option<(i32, String, Option<String>)> = tags::table
@@ -558,36 +572,14 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 .select((tags::id, tags::name, tags::description))
                 .first(conn)
                 .optional()?;
-            match stored {
-                Some((_, ref name, ref description)) if *name == t.name && *description == t.description => {
-                    Ok(Outcome::Unchanged)
-                }
-                Some((id, ..)) => {
-                    diesel::update(tags::table.find(id))
-                        .set((
-                            tags::name.eq(&t.name),
-                            tags::name_folded.eq(text::fold(&t.name)),
-                            tags::description.eq(&t.description),
-                            tags::updated_at.eq(now),
-                            tags::version.eq(tags::version + 1),
-                        ))
-                        .execute(conn)?;
-                    Ok(Outcome::Updated)
-                }
-                None => {
-                    diesel::insert_into(tags::table)
-                        .values((
-                            tags::slug.eq(&t.slug),
-                            tags::name.eq(&t.name),
-                            tags::name_folded.eq(text::fold(&t.name)),
-                            tags::description.eq(&t.description),
-                            tags::created_at.eq(now),
-                            tags::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                    Ok(Outcome::Created)
-                }
-            }
+            let fields = (
+                tags::name.eq(&t.name),
+                tags::name_folded.eq(text::fold(&t.name)),
+                tags::description.eq(&t.description),
+            );
+            let unchanged =
+                stored.as_ref().is_some_and(|(_, name, description)| *name == t.name && *description == t.description);
+            write_versioned_row!(tags, conn, &t.slug, stored.map(|(id, ..)| id), unchanged, fields, now)
         }
         Record::Author(a) => {
             let stored: Option<db::authors::AuthorRow> = authors::table
@@ -602,19 +594,17 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 bio: a.bio.clone(),
                 avatar_url: a.avatar_url.clone(),
             };
-            match stored {
-                Some(row) if row.name == a.name && row.bio == a.bio && row.avatar_url == a.avatar_url => {
-                    Ok(Outcome::Unchanged)
-                }
-                Some(row) => {
-                    db::authors::update(conn, row.id, &fields)?;
-                    Ok(Outcome::Updated)
-                }
-                None => {
-                    db::authors::insert(conn, &fields)?;
-                    Ok(Outcome::Created)
-                }
-            }
+            let unchanged = stored
+                .as_ref()
+                .is_some_and(|row| row.name == a.name && row.bio == a.bio && row.avatar_url == a.avatar_url);
+            write_row(
+                conn,
+                stored.map(|row| row.id),
+                unchanged,
+                fields,
+                |conn, id, fields| db::authors::update(conn, id, &fields),
+                |conn, fields| db::authors::insert(conn, &fields),
+            )
         }
         Record::Article(a) => apply_article(conn, a),
         Record::Views(v) => {

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi;
 
 use crate::error::ApiError;
+use crate::openapi::METHODS;
 
 /// Every route template with the methods it answers.
 #[derive(Debug, Default)]
@@ -21,16 +22,13 @@ impl RouteTable {
         let routes = api
             .paths
             .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    (Method::GET, item.get.is_some()),
-                    (Method::POST, item.post.is_some()),
-                    (Method::PUT, item.put.is_some()),
-                    (Method::PATCH, item.patch.is_some()),
-                    (Method::DELETE, item.delete.is_some()),
-                ];
-                let methods = methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect();
+            .keys()
+            .map(|path| {
+                let methods = METHODS
+                    .into_iter()
+                    .filter(|(method, ..)| api.paths.get_path_operation(path, method.clone()).is_some())
+                    .map(|(_, method, _)| method)
+                    .collect();
                 (ResourceDef::new(path.as_str()), methods)
             })
             .chain([

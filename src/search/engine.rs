@@ -186,47 +186,33 @@ impl Ord for Ranked {
 /// The `k` greatest keys seen, with their hits.
 struct TopK<K: Ord> {
     k: usize,
-    heap: BinaryHeap<Reverse<(K, HitOrd)>>,
-}
-
-/// A hit carried through the heap (never compared: keys are unique by id).
-#[derive(Debug, Clone, Copy)]
-struct HitOrd(Hit);
-
-impl PartialEq for HitOrd {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for HitOrd {}
-impl PartialOrd for HitOrd {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for HitOrd {
-    fn cmp(&self, _: &Self) -> Ordering {
-        Ordering::Equal
-    }
+    /// Each key with the slot of its hit in `hits`; keys are unique by id, so slots
+    /// never decide the order.
+    heap: BinaryHeap<Reverse<(K, usize)>>,
+    /// At most `k` hits: a hit pushed out leaves its slot to the one replacing it.
+    hits: Vec<Hit>,
 }
 
 impl<K: Ord + Copy> TopK<K> {
     fn new(k: usize) -> Self {
-        Self { k, heap: BinaryHeap::with_capacity(k.min(10_000) + 1) }
+        let capacity = k.min(10_000) + 1;
+        Self { k, heap: BinaryHeap::with_capacity(capacity), hits: Vec::with_capacity(capacity) }
     }
 
     fn push(&mut self, key: K, hit: Hit) {
-        if self.k == 0 {
+        if self.heap.len() < self.k {
+            self.heap.push(Reverse((key, self.hits.len())));
+            self.hits.push(hit);
             return;
         }
-        if self.heap.len() == self.k {
-            match self.heap.peek() {
-                Some(Reverse((min, _))) if key <= *min => return,
-                _ => {}
-            }
-            self.heap.pop();
+        match self.heap.peek() {
+            Some(Reverse((min, _))) if key > *min => {}
+            _ => return,
         }
-        self.heap.push(Reverse((key, HitOrd(hit))));
+        if let Some(Reverse((_, slot))) = self.heap.pop() {
+            self.hits[slot] = hit;
+            self.heap.push(Reverse((key, slot)));
+        }
     }
 
     fn min(&self) -> Option<K> {
@@ -235,9 +221,9 @@ impl<K: Ord + Copy> TopK<K> {
 
     /// Hits, greatest key first.
     fn into_sorted(self) -> Vec<Hit> {
-        let mut all: Vec<(K, HitOrd)> = self.heap.into_iter().map(|Reverse(entry)| entry).collect();
+        let mut all: Vec<(K, usize)> = self.heap.into_iter().map(|Reverse(entry)| entry).collect();
         all.sort_by_key(|entry| Reverse(entry.0));
-        all.into_iter().map(|(_, hit)| hit.0).collect()
+        all.into_iter().map(|(_, slot)| self.hits[slot]).collect()
     }
 }
 
@@ -421,6 +407,20 @@ mod tests {
 
     fn filters() -> Filters {
         Filters::visible()
+    }
+
+    #[test]
+    fn the_top_k_keeps_the_greatest_keys_each_with_its_own_hit() {
+        let hit = |id| Hit { id, score: 0.0, time: 0, address: DocAddress::new(0, 0) };
+        let mut top = TopK::new(3);
+        for id in [5, 1, 9, 3, 7, 2, 8] {
+            top.push(id, hit(id));
+        }
+        assert_eq!(top.min(), Some(7));
+        assert_eq!(top.into_sorted().iter().map(|hit| hit.id).collect::<Vec<_>>(), [9, 8, 7]);
+        let mut none = TopK::new(0);
+        none.push(1, hit(1));
+        assert!(none.into_sorted().is_empty());
     }
 
     #[test]

@@ -39,27 +39,14 @@ pub fn to_html(raw: &str) -> String {
 /// Replaces the shortcodes in `text`; captions become figures when `captions` is set
 /// and are removed like the others when not (inside a caption).
 fn shortcodes(text: &str, captions: bool) -> String {
-    let mut out = String::with_capacity(text.len());
     let mut closers = Closers::default();
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
-        let used = if rest.starts_with("[[") {
-            escaped(rest, &mut closers, &mut out)
+    super::rewrite_from(text, '[', |rest, out| {
+        if rest.starts_with("[[") {
+            escaped(rest, &mut closers, out)
         } else {
-            shortcode(rest, captions, &mut closers, &mut out)
-        };
-        match used {
-            Some(used) => rest = &rest[used..],
-            None => {
-                out.push('[');
-                rest = &rest[1..];
-            }
+            shortcode(rest, captions, &mut closers, out)
         }
-    }
-    out.push_str(rest);
-    out
+    })
 }
 
 /// A shortcode tag at the start of `text`: `[name attrs]`, `[name attrs /]` or `[/name]`.
@@ -284,11 +271,7 @@ fn separate_blocks(text: &str) -> String {
 /// `wp_replace_in_html_tags($text, ["\n" => " <!-- wpnl --> "])`: newlines inside tags
 /// and comments become placeholders.
 fn newlines_in_tags(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
+    super::rewrite_from(text, '<', |rest, out| {
         // As in `get_html_split_regex()`: a comment ends at the first `-->` after `<!`.
         let end = if rest.starts_with("<!--") {
             rest[2..].find("-->").map(|i| i + 5)
@@ -299,10 +282,8 @@ fn newlines_in_tags(text: &str) -> String {
         };
         let end = end.unwrap_or(rest.len());
         out.push_str(&rest[..end].replace('\n', " <!-- wpnl --> "));
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
+        Some(end)
+    })
 }
 
 /// Wraps every stretch between blank lines in `<p>`.
@@ -377,6 +358,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Checks that `convert` turns each input into the expected output, naming the reason.
+    fn assert_converts(convert: fn(&str) -> String, cases: &[(&str, &str, &str)]) {
+        for (input, expected, reason) in cases {
+            assert_eq!(convert(input), *expected, "{reason}");
+        }
+    }
+
     /// Expected outputs were produced by WordPress's own `wpautop` (PHP).
     #[test]
     fn autop_gives_what_wordpress_gives() {
@@ -422,9 +410,7 @@ mod tests {
             ("   \n\n  ", "", "only whitespace"),
             ("\u{a0}", "<p>\u{a0}</p>\n", "a no-break space is text"),
         ];
-        for (input, expected, reason) in cases {
-            assert_eq!(autop(input), expected, "{reason}");
-        }
+        assert_converts(autop, &cases);
     }
 
     #[test]
@@ -448,9 +434,7 @@ mod tests {
             ("[caption width=\"300\"]<img src=\"a.jpg\" />[/caption]", "<p><img src=\"a.jpg\" /></p>", "no caption at all"),
             ("Trước [caption width=\"300\"] sau", "<p>Trước  sau</p>", "an unclosed caption is dropped"),
         ];
-        for (input, expected, reason) in cases {
-            assert_eq!(to_html(input), expected, "{reason}");
-        }
+        assert_converts(to_html, &cases);
     }
 
     #[test]
@@ -467,9 +451,7 @@ mod tests {
             ("Lẻ [/et_pb_section] loi", "<p>Lẻ  loi</p>", "a closing tag alone"),
             ("[[gallery]] và [[embed]x[/embed]]", "<p>[gallery] và [embed]x[/embed]</p>", "escaped shortcodes"),
         ];
-        for (input, expected, reason) in cases {
-            assert_eq!(to_html(input), expected, "{reason}");
-        }
+        assert_converts(to_html, &cases);
     }
 
     #[test]

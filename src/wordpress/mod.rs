@@ -29,3 +29,24 @@ mod wxr;
 
 pub use content::to_html;
 pub use wxr::{decode_slug, Author, Category, Entry, Item, Position, Reader, Tag, TermRef, WxrError};
+
+/// Copies `text` in one pass, handing each `marker` to `rewrite` together with all
+/// that follows it. `rewrite` writes the replacement to `out` and answers the bytes it
+/// used; `None` (or nothing used, with nothing written) keeps the marker as text.
+fn rewrite_from(text: &str, marker: char, mut rewrite: impl FnMut(&str, &mut String) -> Option<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match rewrite(rest, &mut out).filter(|&used| used > 0) {
+            Some(used) => rest = &rest[used..],
+            None => {
+                out.push(marker);
+                rest = &rest[marker.len_utf8()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -612,27 +612,12 @@ fn entity(reference: &BytesRef<'_>) -> Result<String, quick_xml::encoding::Encod
 /// Decodes the HTML entities WordPress stores in names and titles (`&amp;`, `&#038;`,
 /// `&quot;`, ...), in one pass; unknown entities are kept as written.
 fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
+    super::rewrite_from(text, '&', |rest, out| {
         // Entity names are short: looking no further keeps the scan linear.
-        let end = rest.bytes().take(12).position(|b| b == b';');
-        let decoded = end.and_then(|end| Some((html_entity(&rest[1..end])?, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+        let end = rest.bytes().take(12).position(|b| b == b';')?;
+        out.push(html_entity(&rest[1..end])?);
+        Some(end + 1)
+    })
 }
 
 fn html_entity(name: &str) -> Option<char> {
