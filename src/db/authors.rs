@@ -49,15 +49,8 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<AuthorRow>, i64)> {
-    let filtered = || {
-        let query = authors::table.into_boxed();
-        match prefix {
-            Some(prefix) => query
-                .filter(authors::name_folded.ge(prefix.to_owned()))
-                .filter(authors::name_folded.lt(format!("{prefix}\u{10FFFF}"))),
-            None => query,
-        }
-    };
+    let (low, high) = super::prefix_range(prefix);
+    let filtered = || authors::table.filter(authors::name_folded.between(low.clone(), high.clone()));
     let total = filtered().count().get_result(conn)?;
     let rows = filtered()
         .order((authors::name_folded, authors::name, authors::id))

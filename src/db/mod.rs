@@ -68,6 +68,8 @@ macro_rules! simple_store {
         }
 
         impl $crate::db::Stored for $row {
+            type Fields = $fields;
+
             fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Self>> {
                 find(conn, id)
             }
@@ -76,23 +78,63 @@ macro_rules! simple_store {
                 find_by_slug(conn, slug)
             }
 
+            fn id(&self) -> i32 {
+                self.id
+            }
+
+            fn slug(&self) -> &str {
+                &self.slug
+            }
+
+            fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+                slug_taken(conn, slug, except)
+            }
+
             fn version(&self) -> i32 {
                 self.version
+            }
+
+            fn insert(conn: &mut SqliteConnection, fields: &$fields) -> QueryResult<Self> {
+                insert(conn, fields)
+            }
+
+            fn update(conn: &mut SqliteConnection, id: i32, fields: &$fields) -> QueryResult<Self> {
+                update(conn, id, fields)
             }
         }
     };
 }
 pub(crate) use simple_store;
 
+/// The range of folded names starting with `prefix` (folded already), for `BETWEEN`;
+/// every name when `None`.
+pub fn prefix_range(prefix: Option<&str>) -> (String, String) {
+    let prefix = prefix.unwrap_or("");
+    (prefix.to_owned(), format!("{prefix}\u{10FFFF}"))
+}
+
 /// A row of a simple resource table (see `simple_store!`), as the generic handlers
 /// reach it.
 pub trait Stored: Sized {
+    /// Its checked content fields, as written.
+    type Fields: Send + 'static;
+
     /// The row with `id`.
     fn find(conn: &mut SqliteConnection, id: i32) -> diesel::QueryResult<Option<Self>>;
     /// The row with `slug`.
     fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> diesel::QueryResult<Option<Self>>;
+    /// Its id.
+    fn id(&self) -> i32;
+    /// Its slug.
+    fn slug(&self) -> &str;
+    /// Whether a row other than `except` has `slug`.
+    fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> diesel::QueryResult<bool>;
     /// Its version, for `If-Match`.
     fn version(&self) -> i32;
+    /// Stores a new row.
+    fn insert(conn: &mut SqliteConnection, fields: &Self::Fields) -> diesel::QueryResult<Self>;
+    /// Stores new fields of row `id` (bumping its version).
+    fn update(conn: &mut SqliteConnection, id: i32, fields: &Self::Fields) -> diesel::QueryResult<Self>;
 }
 
 /// The migrations in `migrations/`, compiled in.

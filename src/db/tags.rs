@@ -79,15 +79,8 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<(TagRow, i64)>, i64)> {
-    let filtered = || {
-        let query = tags::table.into_boxed();
-        match prefix {
-            Some(prefix) => query
-                .filter(tags::name_folded.ge(prefix.to_owned()))
-                .filter(tags::name_folded.lt(format!("{prefix}\u{10FFFF}"))),
-            None => query,
-        }
-    };
+    let (low, high) = super::prefix_range(prefix);
+    let filtered = || tags::table.filter(tags::name_folded.between(low.clone(), high.clone())).into_boxed();
     let total = filtered().count().get_result(conn)?;
     let count = visible_count(now);
     let query = filtered().select((TagRow::as_select(), count.clone()));

@@ -1,20 +1,17 @@
 //! `/api/v1/authors`: author profiles ("Tác giả") that articles point to.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
-use diesel::{QueryResult, SqliteConnection};
+use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{Resource, Writable};
-use super::{folded_prefix, paged, resolve_slug, utc, PageParams, Paged};
-use crate::auth::Access;
+use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
+use super::{counted, folded_prefix, utc, Listing, PageParams, Paged};
 use crate::db::authors::{self as store, AuthorFields, AuthorRow, MAX_AUTHOR_NAME};
 use crate::error::{ApiError, FieldError};
-use crate::etag;
-use crate::extract::{check_len, double_option};
-use crate::state::AppState;
-use crate::text::trim;
+use crate::extract::double_option;
+use crate::routes::Answer;
 use crate::{db, text};
 
 /// An author profile.
@@ -74,17 +71,8 @@ impl Resource for Author {
         Ok(Author::from_row(row, count))
     }
 
-    fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// `W/"u{id}-v{version}.{article_count}"`.
-    fn etag(&self) -> String {
-        etag::resource(Self::LETTER, self.id, self.version, self.article_count)
-    }
-
-    fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+    fn stamp(&self) -> Stamp {
+        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
     }
 }
 
@@ -136,36 +124,6 @@ pub struct AuthorPatch {
     pub avatar_url: Option<Option<String>>,
 }
 
-/// An author's fields before the checks: name, slug, bio, avatar.
-type Draft = (String, Option<String>, Option<String>, Option<String>);
-
-/// Validates an author's fields and resolves the slug; `current` is the author's own
-/// row when updating.
-fn resolve(conn: &mut SqliteConnection, current: Option<&AuthorRow>, draft: Draft) -> Result<AuthorFields, ApiError> {
-    let (name, slug, bio, avatar_url) = draft;
-    let mut errors: Vec<FieldError> = Vec::new();
-    check_len(&mut errors, "name", &name, true, MAX_AUTHOR_NAME);
-    if let Some(bio) = &bio {
-        check_len(&mut errors, "bio", bio, false, 2000);
-    }
-    if let Some(url) = &avatar_url {
-        if url.len() > 2000 || !text::is_web_url(url) {
-            errors.push(FieldError::new("avatar_url", "must be an http or https URL of at most 2,000 characters"));
-        }
-    }
-    if let Some(problem) = slug.as_deref().and_then(text::slug_problem) {
-        errors.push(FieldError::new("slug", problem));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let name = trim(&name).to_owned();
-    let id = current.map(|row| row.id);
-    let slug =
-        resolve_slug(slug, current.map(|row| row.slug.as_str()), &name, "author", |s| store::slug_taken(conn, s, id))?;
-    Ok(AuthorFields { slug, name_folded: text::fold(&name), name, bio, avatar_url })
-}
-
 /// List authors.
 ///
 /// By name; `q` matches the start of the name, ignoring case and Vietnamese marks.
@@ -177,65 +135,48 @@ fn resolve(conn: &mut SqliteConnection, current: Option<&AuthorRow>, draft: Draf
     )
 )]
 #[get("/authors")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _access: Access,
-    page: web::Query<PageParams>,
-    filters: web::Query<AuthorFilters>,
-) -> Result<HttpResponse, ApiError> {
-    let paging = page.paging()?;
-    let prefix = folded_prefix(filters.q.as_deref(), MAX_AUTHOR_NAME)?;
-    let (authors, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = store::page(conn, prefix.as_deref(), paging.offset(), paging.limit())?;
+pub async fn list(list: Listing<AuthorFilters>) -> Answer {
+    let prefix = folded_prefix(list.filters.q.as_deref(), MAX_AUTHOR_NAME)?;
+    list.page_of(move |conn, offset, limit| {
+        let (rows, total) = store::page(conn, prefix.as_deref(), offset, limit)?;
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
         let counts = store::article_counts(conn, &ids, db::now())?;
-        let authors: Vec<Author> = rows
-            .into_iter()
-            .map(|row| {
-                let count = counts.get(&row.id).copied().unwrap_or(0);
-                Author::from_row(row, count)
-            })
-            .collect();
-        Ok((authors, total))
+        Ok((counted(rows, &counts, Author::from_row), total))
     })
-    .await?;
-    Ok(paged(&req, paging, total, authors))
+    .await
 }
 
 impl Writable for Author {
     type Input = AuthorInput;
     type Patch = AuthorPatch;
-    type Fields = AuthorFields;
 
-    fn from_input(
+    fn patched(current: &AuthorRow, patch: AuthorPatch) -> AuthorInput {
+        AuthorInput {
+            name: patch.name.unwrap_or_else(|| current.name.clone()),
+            slug: patch.slug,
+            bio: patch.bio.unwrap_or_else(|| current.bio.clone()),
+            avatar_url: patch.avatar_url.unwrap_or_else(|| current.avatar_url.clone()),
+        }
+    }
+
+    fn check(
         conn: &mut SqliteConnection,
         current: Option<&AuthorRow>,
         input: AuthorInput,
     ) -> Result<AuthorFields, ApiError> {
-        resolve(conn, current, (input.name, input.slug, input.bio, input.avatar_url))
-    }
-
-    fn from_patch(
-        conn: &mut SqliteConnection,
-        current: &AuthorRow,
-        patch: AuthorPatch,
-    ) -> Result<AuthorFields, ApiError> {
-        let draft = (
-            patch.name.unwrap_or_else(|| current.name.clone()),
-            patch.slug,
-            patch.bio.unwrap_or_else(|| current.bio.clone()),
-            patch.avatar_url.unwrap_or_else(|| current.avatar_url.clone()),
-        );
-        resolve(conn, Some(current), draft)
-    }
-
-    fn insert(conn: &mut SqliteConnection, fields: &AuthorFields) -> QueryResult<AuthorRow> {
-        store::insert(conn, fields)
-    }
-
-    fn update(conn: &mut SqliteConnection, id: i32, fields: &AuthorFields) -> QueryResult<AuthorRow> {
-        store::update(conn, id, fields)
+        let mut errors: Vec<FieldError> = Vec::new();
+        let name =
+            check_named(&mut errors, &input.name, MAX_AUTHOR_NAME, input.slug.as_deref(), &[("bio", &input.bio)]);
+        if let Some(url) = &input.avatar_url {
+            if url.len() > 2000 || !text::is_web_url(url) {
+                errors.push(FieldError::new("avatar_url", "must be an http or https URL of at most 2,000 characters"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let slug = slug_of::<Author>(conn, current, input.slug, &name)?;
+        Ok(AuthorFields { slug, name_folded: text::fold(&name), name, bio: input.bio, avatar_url: input.avatar_url })
     }
 
     /// Only an author no article points to can go.
@@ -255,7 +196,7 @@ crate::crud_routes! {
     resource: Author, input: AuthorInput, patch: AuthorPatch, tag: "authors",
     paths: ("/authors", "/authors/{id}", "/authors/slug/{slug}"),
     id: "Author id", slug: ("Author slug", "tran-thi-binh"),
-    found: ("The author", "No author with this id", "No author with this slug"),
+    found: "The author",
     docs: ("Get an author by id.", "Get an author by slug.", "Create an author.", "Update some fields of an author."),
     replace_doc: ["Replace an author.", "", "A full replace: absent `bio` and `avatar_url` are cleared; an absent `slug` stays."],
     remove_doc: [

@@ -2,22 +2,19 @@
 
 use std::collections::HashMap;
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::{QueryResult, SqliteConnection};
+use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{Resource, Writable};
-use super::{paged, resolve_slug, utc, CountMeta, PageParams, Paged};
-use crate::auth::Access;
+use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
+use super::{counted, utc, CountMeta, Listing, PageParams, Paged};
+use crate::db;
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
-use crate::etag;
-use crate::extract::{check_len, double_option};
-use crate::state::AppState;
-use crate::text::trim;
-use crate::{db, text};
+use crate::extract::double_option;
+use crate::routes::Answer;
 
 /// A category of articles.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -63,17 +60,8 @@ impl Resource for Category {
         Ok(Category::from_row(row, count))
     }
 
-    fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// `W/"c{id}-v{version}.{article_count}"`.
-    fn etag(&self) -> String {
-        etag::resource(Self::LETTER, self.id, self.version, self.article_count)
-    }
-
-    fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+    fn stamp(&self) -> Stamp {
+        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
     }
 }
 
@@ -123,7 +111,7 @@ pub enum CategoryListing {
 }
 
 /// Filters of the category list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CategoryFilters {
     /// Only children of the category with this slug; empty (`parent=`) for top level.
@@ -176,71 +164,6 @@ pub struct CategoryPatch {
     pub position: Option<i32>,
 }
 
-/// A category's fields before the store checks them.
-struct Draft {
-    name: String,
-    slug: Option<String>,
-    description: Option<String>,
-    parent_id: Option<i32>,
-    position: i32,
-}
-
-impl Draft {
-    fn from_input(input: CategoryInput) -> Self {
-        Self {
-            name: input.name,
-            slug: input.slug,
-            description: input.description,
-            parent_id: input.parent_id,
-            position: input.position.unwrap_or(0),
-        }
-    }
-
-    fn from_patch(row: &CategoryRow, patch: CategoryPatch) -> Self {
-        Self {
-            name: patch.name.unwrap_or_else(|| row.name.clone()),
-            slug: patch.slug,
-            description: patch.description.unwrap_or_else(|| row.description.clone()),
-            parent_id: patch.parent_id.unwrap_or(row.parent_id),
-            position: patch.position.unwrap_or(row.position),
-        }
-    }
-
-    /// Validates and resolves the slug; `id` and `current_slug` are the category's
-    /// own when updating.
-    fn resolve(
-        self,
-        conn: &mut SqliteConnection,
-        id: Option<i32>,
-        current_slug: Option<&str>,
-    ) -> Result<CategoryFields, ApiError> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        check_len(&mut errors, "name", &self.name, true, 200);
-        let name = trim(&self.name).to_owned();
-        if let Some(description) = &self.description {
-            check_len(&mut errors, "description", description, false, 2000);
-        }
-        let explicit = self.slug;
-        if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
-            errors.push(FieldError::new("slug", problem));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        if let Some(parent) = self.parent_id {
-            store::check_parent(conn, id, parent)?;
-        }
-        let slug = resolve_slug(explicit, current_slug, &name, "category", |s| store::slug_taken(conn, s, id))?;
-        Ok(CategoryFields {
-            slug,
-            name,
-            description: self.description,
-            parent_id: self.parent_id,
-            position: self.position,
-        })
-    }
-}
-
 fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<CategoryNode> {
     let mut by_parent: HashMap<Option<i32>, Vec<Category>> = HashMap::new();
     for row in rows {
@@ -271,21 +194,13 @@ fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<Categor
         (status = 200, description = "A page of categories, or the whole tree with `tree=true` (then `data` holds `CategoryNode`s and `meta` is `{\"total\"}`).", body = CategoryListing,
             headers(("X-Total-Count" = i64, description = "Items matching, over all pages"),
                     ("Link" = String, description = "first, prev, next and last pages (RFC 8288)"))),
-        (status = 400, description = "A query parameter is malformed or out of range"),
     )
 )]
 #[get("/categories")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _access: Access,
-    page: web::Query<PageParams>,
-    filters: web::Query<CategoryFilters>,
-) -> Result<HttpResponse, ApiError> {
-    let paging = page.paging()?;
-    let filters = filters.into_inner();
+pub async fn list(list: Listing<CategoryFilters>) -> Answer {
+    let filters = list.filters.clone();
     if filters.tree == Some(true) {
-        let tree = db::run(&state.pool, |conn| {
+        let tree = db::run(&list.state.pool, |conn| {
             let rows = store::all(conn)?;
             let counts = store::article_counts(conn, db::now())?;
             let total = rows.len() as i64;
@@ -294,54 +209,51 @@ pub async fn list(
         .await?;
         return Ok(HttpResponse::Ok().insert_header(("X-Total-Count", tree.meta.total.to_string())).json(tree));
     }
-    let (rows, total) = db::run(&state.pool, move |conn| {
+    list.page_of(move |conn, offset, limit| {
         let parent = match filters.parent.as_deref().map(str::trim) {
             None => ParentFilter::Any,
             Some("") => ParentFilter::TopLevel,
             Some(slug) => ParentFilter::ChildrenOf(store::find_by_slug(conn, slug)?.map_or(-1, |p| p.id)),
         };
-        let (rows, total) = store::page(conn, parent, paging.offset(), paging.limit())?;
+        let (rows, total) = store::page(conn, parent, offset, limit)?;
         let counts = store::article_counts(conn, db::now())?;
-        let rows: Vec<Category> = rows
-            .into_iter()
-            .map(|row| {
-                let count = counts.get(&row.id).copied().unwrap_or(0);
-                Category::from_row(row, count)
-            })
-            .collect();
-        Ok((rows, total))
+        Ok((counted(rows, &counts, Category::from_row), total))
     })
-    .await?;
-    Ok(paged(&req, paging, total, rows))
+    .await
 }
 
 impl Writable for Category {
     type Input = CategoryInput;
     type Patch = CategoryPatch;
-    type Fields = CategoryFields;
 
-    fn from_input(
+    fn patched(current: &CategoryRow, patch: CategoryPatch) -> CategoryInput {
+        CategoryInput {
+            name: patch.name.unwrap_or_else(|| current.name.clone()),
+            slug: patch.slug,
+            description: patch.description.unwrap_or_else(|| current.description.clone()),
+            parent_id: patch.parent_id.unwrap_or(current.parent_id),
+            position: Some(patch.position.unwrap_or(current.position)),
+        }
+    }
+
+    /// Also 422 for an unknown parent or one that would make a cycle.
+    fn check(
         conn: &mut SqliteConnection,
         current: Option<&CategoryRow>,
         input: CategoryInput,
     ) -> Result<CategoryFields, ApiError> {
-        Draft::from_input(input).resolve(conn, current.map(|row| row.id), current.map(|row| row.slug.as_str()))
-    }
-
-    fn from_patch(
-        conn: &mut SqliteConnection,
-        current: &CategoryRow,
-        patch: CategoryPatch,
-    ) -> Result<CategoryFields, ApiError> {
-        Draft::from_patch(current, patch).resolve(conn, Some(current.id), Some(&current.slug))
-    }
-
-    fn insert(conn: &mut SqliteConnection, fields: &CategoryFields) -> QueryResult<CategoryRow> {
-        store::insert(conn, fields)
-    }
-
-    fn update(conn: &mut SqliteConnection, id: i32, fields: &CategoryFields) -> QueryResult<CategoryRow> {
-        store::update(conn, id, fields)
+        let mut errors: Vec<FieldError> = Vec::new();
+        let texts = [("description", &input.description)];
+        let name = check_named(&mut errors, &input.name, 200, input.slug.as_deref(), &texts);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        if let Some(parent) = input.parent_id {
+            store::check_parent(conn, current.map(|row| row.id), parent)?;
+        }
+        let slug = slug_of::<Category>(conn, current, input.slug, &name)?;
+        let (description, parent_id, position) = (input.description, input.parent_id, input.position.unwrap_or(0));
+        Ok(CategoryFields { slug, name, description, parent_id, position })
     }
 
     /// Only an empty category can go.
@@ -362,7 +274,7 @@ crate::crud_routes! {
     resource: Category, input: CategoryInput, patch: CategoryPatch, tag: "categories",
     paths: ("/categories", "/categories/{id}", "/categories/slug/{slug}"),
     id: "Category id", slug: ("Category slug", "thoi-su"),
-    found: ("The category", "No category with this id", "No category with this slug"),
+    found: "The category",
     docs: ("Get a category by id.", "Get a category by slug.", "Create a category.", "Update some fields of a category."),
     replace_doc: [
         "Replace a category.",

@@ -10,13 +10,119 @@ pub mod tags;
 pub mod tokens;
 pub mod views;
 
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Access;
 use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What a handler answers: a response, or an error that becomes problem+json.
+pub type Answer = Result<HttpResponse, ApiError>;
+/// The application state, as a handler takes it.
+pub type State = web::Data<AppState>;
+
+/// What a page-mode list handler takes, in the order it is checked: the caller `A`
+/// ([`Access`], or a role such as [`crate::auth::Admin`]), the page asked for, the
+/// list's own query parameters `F`, and the page's ranges (400 outside them). The
+/// handler's `params(PageParams, F)` documents them.
+pub struct Listing<F = NoFilters, A = Access> {
+    /// The request, for the `Link` header.
+    pub req: HttpRequest,
+    /// The application.
+    pub state: State,
+    /// Who asks.
+    pub caller: A,
+    /// Whether `page` was given at all (cursor mode refuses it).
+    pub page_given: bool,
+    /// The page asked for.
+    pub paging: Paging,
+    /// The list's own query parameters.
+    pub filters: F,
+}
+
+/// The query parameters of a list that takes none beyond the page.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct NoFilters {}
+
+impl<F, A> Listing<F, A> {
+    /// A 200 answer with `data`, this page of `total` items.
+    pub fn answer<T: Serialize + ToSchema>(&self, total: i64, data: Vec<T>) -> HttpResponse {
+        paged(&self.req, self.paging, total, data)
+    }
+
+    /// Runs `load` off the async workers with this page's offset and limit, and
+    /// answers the items it finds with the total it counts.
+    pub async fn page_of<T, L>(&self, load: L) -> Answer
+    where
+        T: Serialize + ToSchema + Send + 'static,
+        L: FnOnce(&mut diesel::SqliteConnection, i64, i64) -> Result<(Vec<T>, i64), ApiError> + Send + 'static,
+    {
+        let (offset, limit) = (self.paging.offset(), self.paging.limit());
+        let (data, total) = crate::db::run(&self.state.pool, move |conn| load(conn, offset, limit)).await?;
+        Ok(self.answer(total, data))
+    }
+
+    fn extract(req: &HttpRequest, payload: &mut Payload) -> Result<Self, actix_web::Error>
+    where
+        F: DeserializeOwned,
+        A: FromRequest<Error = ApiError, Future = Ready<Result<A, ApiError>>>,
+    {
+        let caller = A::from_request(req, payload).into_inner()?;
+        let page = web::Query::<PageParams>::from_request(req, payload).into_inner()?.into_inner();
+        let filters = web::Query::<F>::from_request(req, payload).into_inner()?.into_inner();
+        let paging = page.paging()?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the application state is missing"))?;
+        Ok(Listing { req: req.clone(), state, caller, page_given: page.page.is_some(), paging, filters })
+    }
+}
+
+impl<F, A> FromRequest for Listing<F, A>
+where
+    F: DeserializeOwned,
+    A: FromRequest<Error = ApiError, Future = Ready<Result<A, ApiError>>>,
+{
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Self::extract(req, payload))
+    }
+}
+
+/// `rows` made into API objects by `make`, each with its count in `counts` (0 when
+/// absent).
+pub fn counted<R: crate::db::Stored, T>(
+    rows: Vec<R>,
+    counts: &std::collections::HashMap<i32, i64>,
+    make: impl Fn(R, i64) -> T,
+) -> Vec<T> {
+    rows.into_iter()
+        .map(|row| {
+            let count = counts.get(&row.id()).copied().unwrap_or(0);
+            make(row, count)
+        })
+        .collect()
+}
+
+/// A `limit` query parameter: `default` when absent, 400 outside 1 to `max`.
+pub fn limit_in(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("limit must be between 1 and {max}")));
+    }
+    Ok(limit)
+}
 
 /// A name-prefix filter (`q` of the tag and author lists) folded for matching: `None`
 /// when absent or blank, 400 when over `max` characters.

@@ -5,8 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +52,7 @@ pub struct Readiness {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(state: State) -> Answer {
     let at_limit = db::run(&state.pool, |conn| Ok(db::at_size_limit(conn)?)).await?;
     let database = if at_limit {
         "full: the database is at its size limit (--max-database-mb) with no free page; \

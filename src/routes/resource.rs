@@ -9,11 +9,24 @@ use chrono::{DateTime, Utc};
 use diesel::{QueryResult, SqliteConnection};
 use serde::Serialize;
 
-use super::tagged;
+use super::{resolve_slug, tagged, Answer};
 use crate::db::{self, Stored};
 use crate::error::ApiError;
+use crate::error::FieldError;
 use crate::etag::IfMatch;
+use crate::extract::check_len;
 use crate::state::AppState;
+use crate::text;
+
+/// What a resource's `ETag` and `Last-Modified` are made of: its id and version, the
+/// count it shows (articles), and its last change.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    pub id: i32,
+    pub version: i32,
+    pub count: i64,
+    pub updated_at: DateTime<Utc>,
+}
 
 /// A resource as the API shows it, built from its stored row.
 pub trait Resource: Serialize + Send + Sized + 'static {
@@ -28,12 +41,24 @@ pub trait Resource: Serialize + Send + Sized + 'static {
 
     /// The API object of `row` (with whatever it counts).
     fn load(conn: &mut SqliteConnection, row: Self::Row) -> Result<Self, ApiError>;
+    /// What its validators are made of.
+    fn stamp(&self) -> Stamp;
+
     /// Its id.
-    fn id(&self) -> i32;
-    /// Its ETag.
-    fn etag(&self) -> String;
+    fn id(&self) -> i32 {
+        self.stamp().id
+    }
+
+    /// Its ETag: `W/"{LETTER}{id}-v{version}.{count}"`.
+    fn etag(&self) -> String {
+        let stamp = self.stamp();
+        crate::etag::resource(Self::LETTER, stamp.id, stamp.version, stamp.count)
+    }
+
     /// Its last change.
-    fn updated_at(&self) -> DateTime<Utc>;
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.stamp().updated_at
+    }
 
     /// The answer carrying it, with its `ETag` and `Last-Modified`.
     fn answer(&self, status: StatusCode) -> HttpResponse {
@@ -47,7 +72,7 @@ pub fn found<R: Resource>(conn: &mut SqliteConnection, id: i32) -> Result<R::Row
 }
 
 /// `GET …/{id}`.
-pub async fn show<R: Resource>(state: &AppState, id: i32) -> Result<HttpResponse, ApiError> {
+pub async fn show<R: Resource>(state: &AppState, id: i32) -> Answer {
     let item = db::run(&state.pool, move |conn| {
         let row = found::<R>(conn, id)?;
         R::load(conn, row)
@@ -57,7 +82,7 @@ pub async fn show<R: Resource>(state: &AppState, id: i32) -> Result<HttpResponse
 }
 
 /// `GET …/slug/{slug}`.
-pub async fn show_by_slug<R: Resource>(state: &AppState, slug: String) -> Result<HttpResponse, ApiError> {
+pub async fn show_by_slug<R: Resource>(state: &AppState, slug: String) -> Answer {
     let item = db::run(&state.pool, move |conn| {
         let row =
             R::Row::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("slug '{slug}'")))?;
@@ -68,7 +93,7 @@ pub async fn show_by_slug<R: Resource>(state: &AppState, slug: String) -> Result
 }
 
 /// `POST …`: `insert` runs in an immediate transaction; 201 with `Location`.
-pub async fn create<R, F>(state: &AppState, insert: F) -> Result<HttpResponse, ApiError>
+pub async fn create<R, F>(state: &AppState, insert: F) -> Answer
 where
     R: Resource,
     F: FnOnce(&mut SqliteConnection) -> Result<R::Row, ApiError> + Send + 'static,
@@ -88,13 +113,7 @@ where
 /// `PUT`/`PATCH …/{id}`, in one immediate transaction: `prepare` checks the new
 /// fields against the current row (a 422 comes before a 412), then `If-Match` is
 /// checked, then `store` writes them.
-pub async fn write<R, T, P, S>(
-    state: &AppState,
-    id: i32,
-    if_match: IfMatch,
-    prepare: P,
-    store: S,
-) -> Result<HttpResponse, ApiError>
+pub async fn write<R, T, P, S>(state: &AppState, id: i32, if_match: IfMatch, prepare: P, store: S) -> Answer
 where
     R: Resource,
     P: FnOnce(&mut SqliteConnection, &R::Row) -> Result<T, ApiError> + Send + 'static,
@@ -115,7 +134,7 @@ where
 
 /// `DELETE …/{id}`, in one immediate transaction: `If-Match` first, then `delete`
 /// (which may refuse, e.g. with a 409).
-pub async fn remove<R, D>(state: &AppState, id: i32, if_match: IfMatch, delete: D) -> Result<HttpResponse, ApiError>
+pub async fn remove<R, D>(state: &AppState, id: i32, if_match: IfMatch, delete: D) -> Answer
 where
     R: Resource,
     D: FnOnce(&mut SqliteConnection, &R::Row) -> Result<(), ApiError> + Send + 'static,
@@ -131,6 +150,43 @@ where
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Checks the fields every simple resource has: `name` (not blank, at most `max`
+/// characters), an explicit `slug`, and each optional text of `texts` (at most 2,000
+/// characters). Problems go to `errors`; answers the trimmed name.
+pub fn check_named(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    max: usize,
+    slug: Option<&str>,
+    texts: &[(&str, &Option<String>)],
+) -> String {
+    check_len(errors, "name", name, true, max);
+    for (field, value) in texts {
+        if let Some(value) = value {
+            check_len(errors, field, value, false, 2000);
+        }
+    }
+    if let Some(problem) = slug.and_then(text::slug_problem) {
+        errors.push(FieldError::new("slug", problem));
+    }
+    text::trim(name).to_owned()
+}
+
+/// The slug a write of `R` ends up with (see [`resolve_slug`]): `explicit`, else the
+/// current row's, else one made from `name`.
+pub fn slug_of<R: Resource>(
+    conn: &mut SqliteConnection,
+    current: Option<&R::Row>,
+    explicit: Option<String>,
+    name: &str,
+) -> Result<String, ApiError> {
+    let id = current.map(Stored::id);
+    resolve_slug(explicit, current.map(Stored::slug), name, R::KIND, |s| R::Row::slug_taken(conn, s, id))
+}
+
+/// The checked fields of resource `R`, ready to store.
+pub type Fields<R> = <<R as Resource>::Row as Stored>::Fields;
+
 /// A resource written through the API: its bodies, how they become checked fields,
 /// and how they are stored. [`crud_routes!`] makes its handlers from this.
 pub trait Writable: Resource {
@@ -138,58 +194,40 @@ pub trait Writable: Resource {
     type Input: serde::de::DeserializeOwned + Send + 'static;
     /// Body of PATCH.
     type Patch: serde::de::DeserializeOwned + Send + 'static;
-    /// Checked fields, ready to store.
-    type Fields: Send + 'static;
 
-    /// Checks `input` (replacing `current`, when given) and resolves its slug.
-    fn from_input(
+    /// `patch` applied to `current`: the body a PUT would send for the same result.
+    fn patched(current: &Self::Row, patch: Self::Patch) -> Self::Input;
+    /// Checks `input` (replacing `current`, when given) and resolves its slug: 422
+    /// listing every invalid field, 409 for a taken slug or name.
+    fn check(
         conn: &mut SqliteConnection,
         current: Option<&Self::Row>,
         input: Self::Input,
-    ) -> Result<Self::Fields, ApiError>;
-    /// Applies `patch` to `current` and checks the result.
-    fn from_patch(
-        conn: &mut SqliteConnection,
-        current: &Self::Row,
-        patch: Self::Patch,
-    ) -> Result<Self::Fields, ApiError>;
-    /// Stores a new row.
-    fn insert(conn: &mut SqliteConnection, fields: &Self::Fields) -> QueryResult<Self::Row>;
-    /// Stores new fields of row `id` (bumping its version).
-    fn update(conn: &mut SqliteConnection, id: i32, fields: &Self::Fields) -> QueryResult<Self::Row>;
+    ) -> Result<Fields<Self>, ApiError>;
     /// Deletes `row`, or refuses (409) while it is in use.
     fn delete(conn: &mut SqliteConnection, row: &Self::Row) -> Result<(), ApiError>;
 }
 
 /// `POST …` of a [`Writable`].
-pub async fn create_from<R: Writable>(state: &AppState, input: R::Input) -> Result<HttpResponse, ApiError> {
+pub async fn create_from<R: Writable>(state: &AppState, input: R::Input) -> Answer {
     create::<R, _>(state, move |conn| {
-        let fields = R::from_input(conn, None, input)?;
-        Ok(R::insert(conn, &fields)?)
+        let fields = R::check(conn, None, input)?;
+        Ok(R::Row::insert(conn, &fields)?)
     })
     .await
 }
 
 /// `PUT …/{id}` of a [`Writable`].
-pub async fn replace_with<R: Writable>(
-    state: &AppState,
-    id: i32,
-    if_match: IfMatch,
-    input: R::Input,
-) -> Result<HttpResponse, ApiError> {
-    let prepare = move |conn: &mut SqliteConnection, current: &R::Row| R::from_input(conn, Some(current), input);
-    write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::update(conn, id, &fields)).await
+pub async fn replace_with<R: Writable>(state: &AppState, id: i32, if_match: IfMatch, input: R::Input) -> Answer {
+    let prepare = move |conn: &mut SqliteConnection, current: &R::Row| R::check(conn, Some(current), input);
+    write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::Row::update(conn, id, &fields)).await
 }
 
 /// `PATCH …/{id}` of a [`Writable`].
-pub async fn update_with<R: Writable>(
-    state: &AppState,
-    id: i32,
-    if_match: IfMatch,
-    patch: R::Patch,
-) -> Result<HttpResponse, ApiError> {
-    let prepare = move |conn: &mut SqliteConnection, current: &R::Row| R::from_patch(conn, current, patch);
-    write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::update(conn, id, &fields)).await
+pub async fn update_with<R: Writable>(state: &AppState, id: i32, if_match: IfMatch, patch: R::Patch) -> Answer {
+    let prepare =
+        move |conn: &mut SqliteConnection, current: &R::Row| R::check(conn, Some(current), R::patched(current, patch));
+    write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::Row::update(conn, id, &fields)).await
 }
 
 /// The documented handlers of a [`Writable`] resource: `GET /{plural}/{id}`,
@@ -203,7 +241,7 @@ macro_rules! crud_routes {
         resource: $ty:ty, input: $input:ty, patch: $patch:ty, tag: $tag:tt,
         paths: ($collection:tt, $item:tt, $by_slug:tt),
         id: $id_desc:tt, slug: ($slug_desc:tt, $slug_example:tt),
-        found: ($found:tt, $no_id:tt, $no_slug:tt),
+        found: $found:tt,
         docs: ($show_doc:tt, $by_slug_doc:tt, $create_doc:tt, $update_doc:tt),
         replace_doc: [$($replace_doc:tt),*], remove_doc: [$($remove_doc:tt),*],
         location: $location:tt, conflict: $conflict:tt, invalid: ($invalid_new:tt, $invalid_change:tt),
@@ -213,14 +251,14 @@ macro_rules! crud_routes {
         #[utoipa::path(
             tag = $tag,
             params(("id" = i32, Path, description = $id_desc, minimum = 1)),
-            responses((status = 200, description = $found, body = $ty), (status = 404, description = $no_id))
+            responses((status = 200, description = $found, body = $ty))
         )]
         #[get($item)]
         pub async fn show(
-            state: actix_web::web::Data<$crate::state::AppState>,
+            state: $crate::routes::State,
             _access: $crate::auth::Access,
             id: actix_web::web::Path<i32>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+        ) -> $crate::routes::Answer {
             $crate::routes::resource::show::<$ty>(&state, id.into_inner()).await
         }
 
@@ -228,14 +266,14 @@ macro_rules! crud_routes {
         #[utoipa::path(
             tag = $tag,
             params(("slug" = String, Path, description = $slug_desc, example = $slug_example)),
-            responses((status = 200, description = $found, body = $ty), (status = 404, description = $no_slug))
+            responses((status = 200, description = $found, body = $ty))
         )]
         #[get($by_slug)]
         pub async fn show_by_slug(
-            state: actix_web::web::Data<$crate::state::AppState>,
+            state: $crate::routes::State,
             _access: $crate::auth::Access,
             slug: actix_web::web::Path<String>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+        ) -> $crate::routes::Answer {
             $crate::routes::resource::show_by_slug::<$ty>(&state, slug.into_inner()).await
         }
 
@@ -253,60 +291,17 @@ macro_rules! crud_routes {
         )]
         #[post($collection)]
         pub async fn create(
-            state: actix_web::web::Data<$crate::state::AppState>,
+            state: $crate::routes::State,
             _editor: $crate::auth::Editor,
             input: $crate::extract::ApiJson<$input>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+        ) -> $crate::routes::Answer {
             $crate::routes::resource::create_from::<$ty>(&state, input.0).await
         }
 
-        $(#[doc = $replace_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i32, Path, description = $id_desc, minimum = 1)),
-            request_body = $input,
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = "Replaced", body = $ty),
-                (status = 404, description = $no_id),
-                (status = 409, description = $conflict),
-                (status = 422, description = $invalid_change),
-            )
-        )]
-        #[put($item)]
-        pub async fn replace(
-            state: actix_web::web::Data<$crate::state::AppState>,
-            _editor: $crate::auth::Editor,
-            if_match: $crate::etag::IfMatch,
-            id: actix_web::web::Path<i32>,
-            input: $crate::extract::ApiJson<$input>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::routes::resource::replace_with::<$ty>(&state, id.into_inner(), if_match, input.0).await
-        }
-
-        #[doc = $update_doc]
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i32, Path, description = $id_desc, minimum = 1)),
-            request_body = $patch,
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = "Updated", body = $ty),
-                (status = 404, description = $no_id),
-                (status = 409, description = $conflict),
-                (status = 422, description = $invalid_change),
-            )
-        )]
-        #[patch($item)]
-        pub async fn update(
-            state: actix_web::web::Data<$crate::state::AppState>,
-            _editor: $crate::auth::Editor,
-            if_match: $crate::etag::IfMatch,
-            id: actix_web::web::Path<i32>,
-            input: $crate::extract::ApiJson<$patch>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::routes::resource::update_with::<$ty>(&state, id.into_inner(), if_match, input.0).await
-        }
+        $crate::crud_routes! { @write replace, put, "Replaced", $input, replace_with,
+            [$($replace_doc),*], $ty, $tag, $item, $id_desc, $conflict, $invalid_change }
+        $crate::crud_routes! { @write update, patch, "Updated", $patch, update_with,
+            [$update_doc], $ty, $tag, $item, $id_desc, $conflict, $invalid_change }
 
         $(#[doc = $remove_doc])*
         #[utoipa::path(
@@ -315,21 +310,48 @@ macro_rules! crud_routes {
             security(("bearer" = [])),
             responses(
                 (status = 204, description = "Deleted"),
-                (status = 404, description = $no_id),
                 $($refusal)*
             )
         )]
         #[delete($item)]
         pub async fn remove(
-            state: actix_web::web::Data<$crate::state::AppState>,
+            state: $crate::routes::State,
             _editor: $crate::auth::Editor,
             if_match: $crate::etag::IfMatch,
             id: actix_web::web::Path<i32>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+        ) -> $crate::routes::Answer {
             $crate::routes::resource::remove::<$ty, _>(&state, id.into_inner(), if_match, |conn, row| {
                 <$ty as $crate::routes::resource::Writable>::delete(conn, row)
             })
             .await
+        }
+    };
+    // `PUT` (`replace_with`) or `PATCH` (`update_with`) of one resource.
+    (
+        @write $name:ident, $method:ident, $done:tt, $body:ty, $with:ident, [$($doc:tt),*],
+        $ty:ty, $tag:tt, $item:tt, $id_desc:tt, $conflict:tt, $invalid:tt
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = i32, Path, description = $id_desc, minimum = 1)),
+            request_body = $body,
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = $done, body = $ty),
+                (status = 409, description = $conflict),
+                (status = 422, description = $invalid),
+            )
+        )]
+        #[$method($item)]
+        pub async fn $name(
+            state: $crate::routes::State,
+            _editor: $crate::auth::Editor,
+            if_match: $crate::etag::IfMatch,
+            id: actix_web::web::Path<i32>,
+            input: $crate::extract::ApiJson<$body>,
+        ) -> $crate::routes::Answer {
+            $crate::routes::resource::$with::<$ty>(&state, id.into_inner(), if_match, input.0).await
         }
     };
 }

@@ -1,20 +1,17 @@
 //! `/api/v1/tags`: flat labels on articles.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
-use diesel::{QueryResult, SqliteConnection};
+use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{Resource, Writable};
-use super::{folded_prefix, paged, resolve_slug, utc, PageParams, Paged};
-use crate::auth::Access;
+use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
+use super::{folded_prefix, utc, Listing, PageParams, Paged};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
-use crate::etag;
-use crate::extract::{check_len, double_option};
-use crate::state::AppState;
-use crate::text::trim;
+use crate::extract::double_option;
+use crate::routes::Answer;
 use crate::{db, text};
 
 /// A tag.
@@ -70,17 +67,8 @@ impl Resource for Tag {
         Ok(Tag::from_row(row, count))
     }
 
-    fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// `W/"t{id}-v{version}.{article_count}"`.
-    fn etag(&self) -> String {
-        etag::resource(Self::LETTER, self.id, self.version, self.article_count)
-    }
-
-    fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+    fn stamp(&self) -> Stamp {
+        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
     }
 }
 
@@ -137,36 +125,6 @@ pub struct TagPatch {
     pub description: Option<Option<String>>,
 }
 
-/// Validates a tag's fields and resolves its slug; `id` and `current_slug` are the
-/// tag's own when updating.
-fn resolve(
-    conn: &mut SqliteConnection,
-    id: Option<i32>,
-    current_slug: Option<&str>,
-    name: &str,
-    slug: Option<String>,
-    description: Option<String>,
-) -> Result<TagFields, ApiError> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    check_len(&mut errors, "name", name, true, MAX_TAG_NAME);
-    let name = trim(name).to_owned();
-    if let Some(description) = &description {
-        check_len(&mut errors, "description", description, false, 2000);
-    }
-    let explicit = slug;
-    if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
-        errors.push(FieldError::new("slug", problem));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if let Some(other) = store::find_by_name(conn, &name, id)? {
-        return Err(ApiError::Conflict(format!("a tag named '{}' already exists (id {})", other.name, other.id)));
-    }
-    let slug = resolve_slug(explicit, current_slug, &name, "tag", |s| store::slug_taken(conn, s, id))?;
-    Ok(TagFields { slug, name_folded: text::fold(&name), name, description })
-}
-
 /// List tags.
 ///
 /// `q` matches the start of the name, ignoring case and Vietnamese marks, for
@@ -179,54 +137,44 @@ fn resolve(
     )
 )]
 #[get("/tags")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _access: Access,
-    page: web::Query<PageParams>,
-    filters: web::Query<TagFilters>,
-) -> Result<HttpResponse, ApiError> {
-    let paging = page.paging()?;
-    let order = match filters.sort {
+pub async fn list(list: Listing<TagFilters>) -> Answer {
+    let order = match list.filters.sort {
         None | Some(TagSort::Name) => TagOrder::Name,
         Some(TagSort::MostUsed) => TagOrder::MostUsed,
     };
-    let prefix = folded_prefix(filters.q.as_deref(), MAX_TAG_NAME)?;
-    let (tags, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = store::page(conn, prefix.as_deref(), order, db::now(), paging.offset(), paging.limit())?;
-        let tags: Vec<Tag> = rows.into_iter().map(|(row, count)| Tag::from_row(row, count)).collect();
-        Ok((tags, total))
+    let prefix = folded_prefix(list.filters.q.as_deref(), MAX_TAG_NAME)?;
+    list.page_of(move |conn, offset, limit| {
+        let (rows, total) = store::page(conn, prefix.as_deref(), order, db::now(), offset, limit)?;
+        Ok((rows.into_iter().map(|(row, count)| Tag::from_row(row, count)).collect(), total))
     })
-    .await?;
-    Ok(paged(&req, paging, total, tags))
+    .await
 }
 
 impl Writable for Tag {
     type Input = TagInput;
     type Patch = TagPatch;
-    type Fields = TagFields;
 
-    fn from_input(
-        conn: &mut SqliteConnection,
-        current: Option<&TagRow>,
-        input: TagInput,
-    ) -> Result<TagFields, ApiError> {
-        let (id, slug) = (current.map(|row| row.id), current.map(|row| row.slug.as_str()));
-        resolve(conn, id, slug, &input.name, input.slug, input.description)
+    fn patched(current: &TagRow, patch: TagPatch) -> TagInput {
+        TagInput {
+            name: patch.name.unwrap_or_else(|| current.name.clone()),
+            slug: patch.slug,
+            description: patch.description.unwrap_or_else(|| current.description.clone()),
+        }
     }
 
-    fn from_patch(conn: &mut SqliteConnection, current: &TagRow, patch: TagPatch) -> Result<TagFields, ApiError> {
-        let name = patch.name.unwrap_or_else(|| current.name.clone());
-        let description = patch.description.unwrap_or_else(|| current.description.clone());
-        resolve(conn, Some(current.id), Some(&current.slug), &name, patch.slug, description)
-    }
-
-    fn insert(conn: &mut SqliteConnection, fields: &TagFields) -> QueryResult<TagRow> {
-        store::insert(conn, fields)
-    }
-
-    fn update(conn: &mut SqliteConnection, id: i32, fields: &TagFields) -> QueryResult<TagRow> {
-        store::update(conn, id, fields)
+    /// Also 409 when another tag has the name, ignoring case.
+    fn check(conn: &mut SqliteConnection, current: Option<&TagRow>, input: TagInput) -> Result<TagFields, ApiError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let texts = [("description", &input.description)];
+        let name = check_named(&mut errors, &input.name, MAX_TAG_NAME, input.slug.as_deref(), &texts);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        if let Some(other) = store::find_by_name(conn, &name, current.map(|row| row.id))? {
+            return Err(ApiError::Conflict(format!("a tag named '{}' already exists (id {})", other.name, other.id)));
+        }
+        let slug = slug_of::<Tag>(conn, current, input.slug, &name)?;
+        Ok(TagFields { slug, name_folded: text::fold(&name), name, description: input.description })
     }
 
     /// The tag is detached from its articles, which stay.
@@ -240,7 +188,7 @@ crate::crud_routes! {
     resource: Tag, input: TagInput, patch: TagPatch, tag: "tags",
     paths: ("/tags", "/tags/{id}", "/tags/slug/{slug}"),
     id: "Tag id", slug: ("Tag slug", "thi-dua"),
-    found: ("The tag", "No tag with this id", "No tag with this slug"),
+    found: "The tag",
     docs: ("Get a tag by id.", "Get a tag by slug.", "Create a tag.", "Update some fields of a tag."),
     replace_doc: ["Replace a tag.", "", "A full replace: an absent `description` is cleared; an absent `slug` stays."],
     remove_doc: ["Delete a tag.", "", "The tag is detached from its articles, which stay."],

@@ -1,17 +1,18 @@
 //! `/api/v1/tokens`: API tokens, managed by admins.
 
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{paged, utc, PageParams, Paged};
+use super::{utc, Listing, NoFilters, PageParams, Paged};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::tokens::{self as store, TokenRow};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_len, ApiJson};
+use crate::routes::{Answer, State};
 use crate::state::AppState;
 use crate::text::trim;
 
@@ -112,21 +113,15 @@ pub struct TokenInput {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of tokens, oldest first", body = Paged<Token>),
-        (status = 401, description = "No valid token"),
-        (status = 403, description = "Not an admin token"),
     )
 )]
 #[get("/tokens")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _admin: Admin,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, ApiError> {
-    let paging = page.paging()?;
-    let (rows, total) =
-        db::run(&state.pool, move |conn| Ok(store::page(conn, paging.offset(), paging.limit())?)).await?;
-    Ok(paged(&req, paging, total, rows.into_iter().map(Token::from).collect()))
+pub async fn list(list: Listing<NoFilters, Admin>) -> Answer {
+    list.page_of(|conn, offset, limit| {
+        let (rows, total) = store::page(conn, offset, limit)?;
+        Ok((rows.into_iter().map(Token::from).collect(), total))
+    })
+    .await
 }
 
 /// Create a token (admin).
@@ -138,18 +133,12 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; `token` holds the secret", body = NewToken),
-        (status = 401, description = "No valid token"),
-        (status = 403, description = "Not an admin token"),
         (status = 409, description = "The name is taken"),
         (status = 422, description = "Invalid or unknown fields"),
     )
 )]
 #[post("/tokens")]
-pub async fn create(
-    state: web::Data<AppState>,
-    _admin: Admin,
-    input: ApiJson<TokenInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: State, _admin: Admin, input: ApiJson<TokenInput>) -> Answer {
     let input = input.0;
     let mut errors: Vec<FieldError> = Vec::new();
     check_len(&mut errors, "name", &input.name, true, 100);
@@ -179,13 +168,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid token"),
-        (status = 403, description = "Not an admin token"),
-        (status = 404, description = "No token with this id"),
     )
 )]
 #[delete("/tokens/{id}")]
-pub async fn remove(state: web::Data<AppState>, _admin: Admin, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     let deleted = db::run(&state.pool, move |conn| Ok(store::delete(conn, id)?)).await?;
     if !deleted {

@@ -15,6 +15,7 @@ use crate::db::articles as article_store;
 use crate::db::categories as category_store;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::routes::{Answer, State};
 use crate::state::AppState;
 
 /// Longest history answered at once, in days.
@@ -94,12 +95,7 @@ fn parse_day(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
     )
 )]
 #[post("/articles/{id}/views")]
-pub async fn record(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _access: Access,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn record(req: HttpRequest, state: State, _access: Access, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     if !state.views.publicly_visible(id, db::now()) {
         return Err(ApiError::not_found("article", format!("id {id}")));
@@ -119,16 +115,10 @@ pub async fn record(
     responses(
         (status = 200, description = "Total and daily history", body = ViewStats),
         (status = 400, description = "Malformed dates, `from` after `to`, or more than 366 days"),
-        (status = 404, description = "No such article, or not visible without a token"),
     )
 )]
 #[get("/articles/{id}/views")]
-pub async fn show(
-    state: web::Data<AppState>,
-    access: Access,
-    id: web::Path<i32>,
-    params: web::Query<HistoryParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show(state: State, access: Access, id: web::Path<i32>, params: web::Query<HistoryParams>) -> Answer {
     let id = id.into_inner();
     let to = params.to.as_deref().map(|v| parse_day("to", v)).transpose()?.unwrap_or_else(|| Utc::now().date_naive());
     let from = params
@@ -209,19 +199,11 @@ async fn replace_total(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new total with the last 30 days of history", body = ViewStats),
-        (status = 404, description = "No article with this id"),
-        (status = 413, description = "The request body is too large"),
-        (status = 415, description = "The body is not application/json"),
         (status = 422, description = "`total` missing, negative or not an integer"),
     )
 )]
 #[put("/articles/{id}/views")]
-pub async fn set(
-    state: web::Data<AppState>,
-    editor: Editor,
-    id: web::Path<i32>,
-    input: ApiJson<SetTotal>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn set(state: State, editor: Editor, id: web::Path<i32>, input: ApiJson<SetTotal>) -> Answer {
     let id = id.into_inner();
     let total = input.0.total;
     if total < 0 {
@@ -240,11 +222,10 @@ pub async fn set(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Reset"),
-        (status = 404, description = "No article with this id"),
     )
 )]
 #[delete("/articles/{id}/views")]
-pub async fn reset(state: web::Data<AppState>, _editor: Editor, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+pub async fn reset(state: State, _editor: Editor, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     replace_total(&state, id, 0, move |conn| db::views::reset(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -307,11 +288,7 @@ pub struct PopularList {
     )
 )]
 #[get("/articles/popular")]
-pub async fn popular(
-    state: web::Data<AppState>,
-    _access: Access,
-    params: web::Query<PopularParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn popular(state: State, _access: Access, params: web::Query<PopularParams>) -> Answer {
     let today = Utc::now().date_naive();
     let since = match params.window.unwrap_or(Window::Week) {
         Window::Day => Some(today),
@@ -319,10 +296,7 @@ pub async fn popular(
         Window::Month => Some(today - Duration::days(29)),
         Window::All => None,
     };
-    let limit = params.limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 100".to_owned()));
-    }
+    let limit = super::limit_in(params.limit, 10, 100)?;
     let category = params.category.clone().filter(|c| !c.trim().is_empty());
     let data = db::run(&state.pool, move |conn| {
         let categories = category.map(|slug| category_store::subtree_of_slug(conn, slug.trim())).transpose()?;

@@ -15,8 +15,8 @@ use crate::cursor::{self, ValueKind};
 use crate::db::articles::{self as store, ListFilter, Loaded, SortField, SortValue, StatusFilter};
 use crate::db::categories as category_store;
 use crate::error::ApiError;
-use crate::routes::{paged_with, url_with, CountMeta, PageMeta, PageParams, Paging};
-use crate::state::AppState;
+use crate::routes::{limit_in, paged_with, url_with, CountMeta, Listing, PageMeta, PageParams, Paging};
+use crate::routes::{Answer, State};
 use crate::{db, search};
 
 /// Most tag slugs in one `tag` filter.
@@ -200,18 +200,11 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     )
 )]
 #[get("/articles")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    access: Access,
-    page: web::Query<PageParams>,
-    filters: web::Query<ArticleFilters>,
-) -> Result<HttpResponse, ApiError> {
-    let filters = filters.into_inner();
-    if page.page.is_some() && filters.cursor.is_some() {
+pub async fn list(list: Listing<ArticleFilters>) -> Answer {
+    let Listing { req, state, caller: access, page_given, paging, filters } = list;
+    if page_given && filters.cursor.is_some() {
         return Err(ApiError::BadRequest("give either page or cursor, not both".to_owned()));
     }
-    let paging = page.paging()?;
     let query = filters.q.as_deref().map(search::Query::parse).transpose()?;
     // With `q` and no `sort`, relevance; its cursors are tied to the query.
     let relevance = query.as_ref().filter(|_| filters.sort.is_none()).map(|query| {
@@ -372,20 +365,11 @@ pub struct RelatedParams {
     responses(
         (status = 200, description = "Related articles (no pagination; `meta.total` is the number returned)", body = RelatedList),
         (status = 400, description = "`limit` out of range"),
-        (status = 404, description = "No such article, or not visible without a token"),
     )
 )]
 #[get("/articles/{id}/related")]
-pub async fn related(
-    state: web::Data<AppState>,
-    access: Access,
-    id: web::Path<i32>,
-    params: web::Query<RelatedParams>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = params.limit.unwrap_or(4);
-    if !(1..=20).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 20".to_owned()));
-    }
+pub async fn related(state: State, access: Access, id: web::Path<i32>, params: web::Query<RelatedParams>) -> Answer {
+    let limit = limit_in(params.limit, 4, 20)?;
     let id = id.into_inner();
     let data = db::run(&state.pool, move |conn| {
         let article = visible(store::find(conn, id)?, access, &format!("id {id}"))?;

@@ -17,7 +17,7 @@ use crate::auth::Access;
 use crate::db;
 use crate::db::articles::{self as store, ArticleRow, Loaded};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 /// A category as embedded in an article.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -245,11 +245,10 @@ pub fn visible_loaded(loaded: Option<Loaded>, access: Access, key: &str) -> Resu
     params(("id" = i32, Path, description = "Article id", minimum = 1)),
     responses(
         (status = 200, description = "The article", body = Article),
-        (status = 404, description = "No such article, or not visible without a token"),
     )
 )]
 #[get("/articles/{id}")]
-pub async fn show(state: web::Data<AppState>, access: Access, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+pub async fn show(state: State, access: Access, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     let article = db::run(&state.pool, move |conn| {
         full(visible_loaded(store::find_loaded(conn, id)?, access, &format!("id {id}"))?)
@@ -264,15 +263,10 @@ pub async fn show(state: web::Data<AppState>, access: Access, id: web::Path<i32>
     params(("slug" = String, Path, description = "Article slug", example = "thuc-hien-hieu-qua-cac-phong-trao-thi-dua")),
     responses(
         (status = 200, description = "The article", body = Article),
-        (status = 404, description = "No such article, or not visible without a token"),
     )
 )]
 #[get("/articles/slug/{slug}")]
-pub async fn show_by_slug(
-    state: web::Data<AppState>,
-    access: Access,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show_by_slug(state: State, access: Access, slug: web::Path<String>) -> Answer {
     let slug = slug.into_inner();
     let article = db::run(&state.pool, move |conn| {
         full(visible_loaded(store::find_loaded_by_slug(conn, &slug)?, access, &format!("slug '{slug}'"))?)

@@ -1,19 +1,19 @@
 //! `/api/v1/articles/{id}/revisions`: earlier versions, for token holders.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
 use crate::auth::Access;
 use crate::db::articles::ArticleRow;
 use crate::db::revisions::{self, RevisionRow};
 use crate::error::ApiError;
-use crate::routes::{paged, utc, PageParams, Paged};
+use crate::routes::{utc, Listing, PageParams, Paged};
+use crate::routes::{Answer, State};
 use crate::schema::tags;
-use crate::state::AppState;
 use crate::{db, html};
 
 /// A kept version of an article.
@@ -54,6 +54,27 @@ fn token_holders_only(access: &Access) -> Result<(), ApiError> {
     }
 }
 
+/// The path of one revision.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RevisionPath {
+    /// Article id
+    #[param(minimum = 1)]
+    pub id: i32,
+    /// A kept version
+    #[param(minimum = 1)]
+    pub version: i32,
+}
+
+impl RevisionPath {
+    /// The revision, or a 404 naming it.
+    pub fn find(self, conn: &mut SqliteConnection) -> Result<RevisionRow, ApiError> {
+        let RevisionPath { id, version } = self;
+        revisions::find(conn, id, version)?
+            .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))
+    }
+}
+
 /// List an article's revisions (token holders), newest first.
 #[utoipa::path(
     tag = "articles",
@@ -61,26 +82,18 @@ fn token_holders_only(access: &Access) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of kept versions, newest first", body = Paged<Revision>),
-        (status = 404, description = "No article with this id"),
     )
 )]
 #[get("/articles/{id}/revisions")]
-pub async fn list_revisions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    access: Access,
-    id: web::Path<i32>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, ApiError> {
-    token_holders_only(&access)?;
+pub async fn list_revisions(list: Listing, id: web::Path<i32>) -> Answer {
+    token_holders_only(&list.caller)?;
     let id = id.into_inner();
-    let paging = page.paging()?;
-    let (rows, total) = db::run(&state.pool, move |conn| {
+    list.page_of(move |conn, offset, limit| {
         super::found(conn, id)?;
-        Ok(revisions::page(conn, id, paging.offset(), paging.limit())?)
+        let (rows, total) = revisions::page(conn, id, offset, limit)?;
+        Ok((rows.into_iter().map(Revision::from).collect(), total))
     })
-    .await?;
-    Ok(paged(&req, paging, total, rows.into_iter().map(Revision::from).collect()))
+    .await
 }
 
 /// Get an article as it was at a kept version (token holders).
@@ -89,10 +102,7 @@ pub async fn list_revisions(
 /// content; categories, tags and authors appear as they are named now.
 #[utoipa::path(
     tag = "articles",
-    params(
-        ("id" = i32, Path, description = "Article id", minimum = 1),
-        ("version" = i32, Path, description = "A kept version", minimum = 1),
-    ),
+    params(RevisionPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article at that version", body = Article),
@@ -100,17 +110,12 @@ pub async fn list_revisions(
     )
 )]
 #[get("/articles/{id}/revisions/{version}")]
-pub async fn show_revision(
-    state: web::Data<AppState>,
-    access: Access,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show_revision(state: State, access: Access, path: web::Path<RevisionPath>) -> Answer {
     token_holders_only(&access)?;
-    let (id, version) = path.into_inner();
+    let path = path.into_inner();
     let article = db::run(&state.pool, move |conn| {
-        let current = super::found(conn, id)?;
-        let revision = revisions::find(conn, id, version)?
-            .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))?;
+        let current = super::found(conn, path.id)?;
+        let revision = path.find(conn)?;
         let content = revision.content().map_err(ApiError::internal)?;
         let category = match content.category_id {
             Some(category) => {

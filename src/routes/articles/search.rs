@@ -15,8 +15,8 @@ use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::ApiError;
 use crate::html;
 use crate::routes::Paging;
+use crate::routes::{Answer, State};
 use crate::search::{self, Order, Plan, Window, COUNT_CAP};
-use crate::state::AppState;
 
 /// The cursor position `after` as the engine takes it: (score, time, id).
 fn position(after: &(SortValue, i32)) -> (f64, i64, i32) {
@@ -39,7 +39,7 @@ fn value(hit: &search::Hit, order: Order) -> SortValue {
 /// A page of search results for `query` within `filter`.
 #[allow(clippy::too_many_arguments)]
 pub async fn page(
-    state: &web::Data<AppState>,
+    state: &State,
     filter: ListFilter,
     category: Option<String>,
     query: search::Query,
@@ -210,11 +210,8 @@ pub struct SuggestList {
     )
 )]
 #[get("/articles/suggest")]
-pub async fn suggest(state: web::Data<AppState>, params: web::Query<SuggestParams>) -> Result<HttpResponse, ApiError> {
-    let limit = params.limit.unwrap_or(8);
-    if !(1..=20).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 20".to_owned()));
-    }
+pub async fn suggest(state: State, params: web::Query<SuggestParams>) -> Answer {
+    let limit = crate::routes::limit_in(params.limit, 8, 20)?;
     let query = search::Query::parse(&params.q)?;
     let found = state.search.suggest(query.terms.clone(), limit as usize).await?;
     let data = found

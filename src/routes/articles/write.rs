@@ -9,6 +9,7 @@ use diesel::SqliteConnection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::revisions::RevisionPath;
 use super::{reload, Article};
 use crate::auth::{Contributor, Editor, Role, TokenInfo};
 use crate::db::articles::{self as store, ArticleFields, ArticleRow};
@@ -18,7 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
 use crate::extract::{check_len, double_option, ApiJson};
 use crate::routes::resolve_slug;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 use crate::text::trim;
 use crate::{db, html, text};
 
@@ -344,17 +345,11 @@ impl Draft {
             headers(("Location" = String, description = "URL of the new article"),
                     ("ETag" = String, description = "The article's version tag"))),
         (status = 409, description = "The slug is taken"),
-        (status = 413, description = "The request body is over 2 MiB"),
-        (status = 415, description = "The body is not application/json"),
         (status = 422, description = "Invalid, read-only or unknown fields, or an unknown category"),
     )
 )]
 #[post("/articles")]
-pub async fn create(
-    state: web::Data<AppState>,
-    writer: Contributor,
-    input: ApiJson<ArticleInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: State, writer: Contributor, input: ApiJson<ArticleInput>) -> Answer {
     let draft = Draft::from_input(input.0);
     if writer.token().role < Role::Editor && draft.status != Status::Draft {
         return Err(contributors_write_drafts());
@@ -388,21 +383,18 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Article),
-        (status = 404, description = "No article with this id"),
         (status = 409, description = "The slug is taken"),
-        (status = 413, description = "The request body is over 2 MiB"),
-        (status = 415, description = "The body is not application/json"),
         (status = 422, description = "Invalid, read-only or unknown fields, or an unknown category"),
     )
 )]
 #[put("/articles/{id}")]
 pub async fn replace(
-    state: web::Data<AppState>,
+    state: State,
     writer: Contributor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticleInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let input = input.0;
     write(state, writer.0, id.into_inner(), if_match, move |_, _| Ok(Draft::from_input(input))).await
 }
@@ -415,21 +407,18 @@ pub async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Article),
-        (status = 404, description = "No article with this id"),
         (status = 409, description = "The slug is taken"),
-        (status = 413, description = "The request body is over 2 MiB"),
-        (status = 415, description = "The body is not application/json"),
         (status = 422, description = "Invalid, read-only or unknown fields, `null` on a required field, or an unknown category"),
     )
 )]
 #[patch("/articles/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: State,
     writer: Contributor,
     if_match: IfMatch,
     id: web::Path<i32>,
     input: ApiJson<ArticlePatch>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let patch = input.0;
     write(state, writer.0, id.into_inner(), if_match, move |row, tags| Draft::from_patch(row, tags, patch)).await
 }
@@ -446,13 +435,7 @@ fn contributors_write_drafts() -> ApiError {
 /// PUT and PATCH: one immediate transaction reads the article, builds and checks the
 /// new version, and writes it only if something changed (`version` + 1). A
 /// contributor may only edit a draft, and it stays a draft.
-async fn write<F>(
-    state: web::Data<AppState>,
-    writer: Arc<TokenInfo>,
-    id: i32,
-    if_match: IfMatch,
-    draft: F,
-) -> Result<HttpResponse, ApiError>
+async fn write<F>(state: State, writer: Arc<TokenInfo>, id: i32, if_match: IfMatch, draft: F) -> Answer
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
@@ -524,12 +507,12 @@ pub struct RemoveParams {
 )]
 #[delete("/articles/{id}")]
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: State,
     _editor: Editor,
     if_match: IfMatch,
     id: web::Path<i32>,
     params: web::Query<RemoveParams>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let id = id.into_inner();
     let permanent = params.permanent.unwrap_or(false);
     let views = state.views.clone();
@@ -563,17 +546,11 @@ pub async fn remove(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = Article),
-        (status = 404, description = "No article with this id"),
         (status = 409, description = "The article is not in the trash"),
     )
 )]
 #[post("/articles/{id}/restore")]
-pub async fn restore(
-    state: web::Data<AppState>,
-    _editor: Editor,
-    if_match: IfMatch,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     let views = state.views.clone();
     let article = db::run(&state.pool, move |conn| {
@@ -598,10 +575,7 @@ pub async fn restore(
 /// a revision); honours `If-Match`.
 #[utoipa::path(
     tag = "articles",
-    params(
-        ("id" = i32, Path, description = "Article id", minimum = 1),
-        ("version" = i32, Path, description = "A kept version", minimum = 1),
-    ),
+    params(RevisionPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored as a new version", body = Article),
@@ -612,17 +586,12 @@ pub async fn restore(
 )]
 #[post("/articles/{id}/revisions/{version}/restore")]
 pub async fn restore_revision(
-    state: web::Data<AppState>,
+    state: State,
     writer: Editor,
     if_match: IfMatch,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, version) = path.into_inner();
-    let content = db::run(&state.pool, move |conn| {
-        let revision = revisions::find(conn, id, version)?
-            .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))?;
-        revision.content().map_err(ApiError::internal)
-    })
-    .await?;
-    write(state, writer.0, id, if_match, move |_, _| Ok(Draft::from_content(content))).await
+    path: web::Path<RevisionPath>,
+) -> Answer {
+    let path = path.into_inner();
+    let content = db::run(&state.pool, move |conn| path.find(conn)?.content().map_err(ApiError::internal)).await?;
+    write(state, writer.0, path.id, if_match, move |_, _| Ok(Draft::from_content(content))).await
 }
