@@ -189,7 +189,15 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
         .map_err(|e| e.to_string())?;
     let author_slug: HashMap<i32, String> = all_authors.iter().map(|a| (a.id, a.slug.clone())).collect();
     for a in all_authors {
-        emit(&Record::Author(Author { slug: a.slug, name: a.name, bio: a.bio, avatar_url: a.avatar_url }), out)?;
+        emit(
+            &Record::Author(Author {
+                slug: a.fields.slug,
+                name: a.fields.name,
+                bio: a.fields.bio,
+                avatar_url: a.fields.avatar_url,
+            }),
+            out,
+        )?;
     }
     // Articles in id order, a page at a time (bodies are large).
     let mut after = 0;

@@ -8,24 +8,8 @@ use diesel::prelude::*;
 
 use crate::schema::{articles, authors};
 
-/// An author as stored.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = authors)]
-pub struct AuthorRow {
-    pub id: i32,
-    pub slug: String,
-    pub name: String,
-    pub name_folded: String,
-    pub bio: Option<String>,
-    pub avatar_url: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    /// Grows by one on every change; the ETag's content part.
-    pub version: i32,
-}
-
 /// The writable fields of an author, after validation.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = authors, treat_none_as_null = true)]
 pub struct AuthorFields {
     pub slug: String,

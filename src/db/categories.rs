@@ -9,32 +9,8 @@ use diesel::prelude::*;
 use crate::error::ApiError;
 use crate::schema::{articles, categories};
 
-/// A category as stored.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = categories)]
-pub struct CategoryRow {
-    /// Row id.
-    pub id: i32,
-    /// Unique slug.
-    pub slug: String,
-    /// Display name.
-    pub name: String,
-    /// Optional description.
-    pub description: Option<String>,
-    /// Parent category, `None` at the top level.
-    pub parent_id: Option<i32>,
-    /// Menu order among siblings.
-    pub position: i32,
-    /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
-    /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
-    /// Grows by one on every change; the ETag's content part.
-    pub version: i32,
-}
-
 /// The writable fields of a category, after validation.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = categories, treat_none_as_null = true)]
 pub struct CategoryFields {
     /// Unique slug (already resolved).

@@ -22,12 +22,39 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
-/// The row queries every simple resource table has (categories, tags, authors): find
-/// by id and by slug, whether a slug is taken, insert, update (bumping `version` and
-/// `updated_at`) and delete. `$table` is the diesel table module, `$row` its
-/// `Selectable` row and `$fields` its `Insertable`/`AsChangeset` fields.
+/// The row and the row queries every simple resource table has (categories, tags,
+/// authors). The row is `$row`: `id`, the content `$fields` (its `Insertable` and
+/// `AsChangeset` part, which the row derefs to), `created_at`, `updated_at` and
+/// `version`. The queries: find by id and by slug, whether a slug is taken, insert,
+/// update (bumping `version` and `updated_at`) and delete. `$table` is the diesel
+/// table module.
 macro_rules! simple_store {
-    ($table:ident, $row:ty, $fields:ty, $kind:literal) => {
+    ($table:ident, $row:ident, $fields:ty, $kind:literal) => {
+        #[doc = concat!("A ", $kind, " as stored.")]
+        #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+        #[diesel(table_name = $table)]
+        pub struct $row {
+            /// Row id.
+            pub id: i32,
+            /// Its content.
+            #[diesel(embed)]
+            pub fields: $fields,
+            /// Creation time (UTC).
+            pub created_at: NaiveDateTime,
+            /// Last change (UTC).
+            pub updated_at: NaiveDateTime,
+            /// Grows by one on every change; the ETag's content part.
+            pub version: i32,
+        }
+
+        impl std::ops::Deref for $row {
+            type Target = $fields;
+
+            fn deref(&self) -> &$fields {
+                &self.fields
+            }
+        }
+
         #[doc = concat!("The ", $kind, " with `id`.")]
         pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<$row>> {
             $table::table.find(id).select(<$row>::as_select()).first(conn).optional()

@@ -12,28 +12,8 @@ use crate::error::{ApiError, FieldError};
 use crate::schema::{article_tags, articles, tags};
 use crate::text;
 
-/// A tag as stored.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = tags)]
-pub struct TagRow {
-    /// Row id.
-    pub id: i32,
-    /// Unique slug.
-    pub slug: String,
-    /// Display name.
-    pub name: String,
-    /// Optional description.
-    pub description: Option<String>,
-    /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
-    /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
-    /// Grows by one on every change; the ETag's content part.
-    pub version: i32,
-}
-
 /// The writable fields of a tag, after validation.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tags, treat_none_as_null = true)]
 pub struct TagFields {
     /// Unique slug (already resolved).

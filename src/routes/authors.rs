@@ -48,10 +48,10 @@ impl Author {
     fn from_row(row: AuthorRow, article_count: i64) -> Self {
         Self {
             id: row.id,
-            slug: row.slug,
-            name: row.name,
-            bio: row.bio,
-            avatar_url: row.avatar_url,
+            slug: row.fields.slug,
+            name: row.fields.name,
+            bio: row.fields.bio,
+            avatar_url: row.fields.avatar_url,
             article_count,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

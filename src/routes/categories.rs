@@ -69,11 +69,11 @@ impl Category {
     fn from_row(row: CategoryRow, article_count: i64) -> Self {
         Self {
             id: row.id,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
-            parent_id: row.parent_id,
-            position: row.position,
+            slug: row.fields.slug,
+            name: row.fields.name,
+            description: row.fields.description,
+            parent_id: row.fields.parent_id,
+            position: row.fields.position,
             article_count,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

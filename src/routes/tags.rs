@@ -44,9 +44,9 @@ impl Tag {
     fn from_row(row: TagRow, article_count: i64) -> Self {
         Self {
             id: row.id,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
+            slug: row.fields.slug,
+            name: row.fields.name,
+            description: row.fields.description,
             article_count,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

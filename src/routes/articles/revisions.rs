@@ -118,17 +118,19 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
         let revision = path.find(conn)?;
         let content = revision.content().map_err(ApiError::internal)?;
         let category = match content.category_id {
-            Some(category) => {
-                db::categories::find(conn, category)?.map(|c| CategoryRef { id: c.id, slug: c.slug, name: c.name })
-            }
+            Some(category) => db::categories::find(conn, category)?.map(|c| CategoryRef {
+                id: c.id,
+                slug: c.fields.slug,
+                name: c.fields.name,
+            }),
             None => None,
         };
         let author_profile = match content.author_id {
             Some(author) => db::authors::find(conn, author)?.map(|a| AuthorRef {
                 id: a.id,
-                slug: a.slug,
-                name: a.name,
-                avatar_url: a.avatar_url,
+                slug: a.fields.slug,
+                name: a.fields.name,
+                avatar_url: a.fields.avatar_url,
             }),
             None => None,
         };

@@ -302,7 +302,7 @@ impl Draft {
         let author = match self.author_id {
             Some(id) => match crate::db::authors::find(conn, id)? {
                 // The byline defaults to the profile's name.
-                Some(profile) => author.or(Some(profile.name)),
+                Some(profile) => author.or(Some(profile.fields.name)),
                 None => return Err(ApiError::invalid("author_id", format!("no author with id {id}"))),
             },
             None => author,
@@ -453,7 +453,7 @@ where
             let current_slugs: Vec<String> = current_tags.iter().map(|t| t.slug.clone()).collect();
             let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
             sorted_old.sort_unstable();
-            let draft = draft(&current, current_tags.into_iter().map(|t| t.slug).collect())?;
+            let draft = draft(&current, current_tags.into_iter().map(|t| t.fields.slug).collect())?;
             if contributor && (current.status != Status::Draft.as_str() || draft.status != Status::Draft) {
                 return Err(contributors_write_drafts());
             }
