@@ -215,7 +215,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .execute(conn)?;
                 if status == "published" && published_at.is_some_and(|at| at <= now) {
                     published.push(row.id);
-                    slugs.push(row.slug);
+                    slugs.push(row.fields.slug);
                     // A reader's query: the two most topical (least frequent) words of
                     // a real title.
                     if queries.len() < 25 && i % 997 == 0 {

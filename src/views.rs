@@ -511,24 +511,26 @@ mod tests {
         let buffer = ViewBuffer::new(Duration::from_secs(60), Arc::default());
         let row = |id, status: &str, published_at| db::articles::ArticleRow {
             id,
-            slug: format!("a{id}"),
-            title: "t".into(),
-            summary: None,
-            body: String::new(),
-            author: None,
-            status: status.into(),
-            published_at,
-            category_id: None,
-            cover_image_url: None,
-            featured: false,
+            fields: db::articles::ArticleFields {
+                slug: format!("a{id}"),
+                title: "t".into(),
+                summary: None,
+                body: String::new(),
+                author: None,
+                status: status.into(),
+                published_at,
+                category_id: None,
+                cover_image_url: None,
+                featured: false,
+                reading_time_minutes: 1,
+                author_id: None,
+            },
             view_count: 0,
-            reading_time_minutes: 1,
             version: 1,
             created_at: at(1, 0),
             updated_at: at(1, 0),
             trashed_at: None,
             editor: None,
-            author_id: None,
         };
         buffer.note(&row(1, "published", Some(at(28, 12))));
         buffer.note(&row(2, "draft", Some(at(28, 14))));

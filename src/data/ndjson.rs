@@ -226,21 +226,22 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
         for row in rows {
             let mut tags = tagged.remove(&row.id).unwrap_or_default();
             tags.sort();
+            let f = row.fields;
             emit(
                 &Record::Article(Box::new(Article {
-                    slug: row.slug,
-                    title: row.title,
-                    summary: row.summary,
-                    body: row.body,
-                    author: row.author_id.and_then(|id| author_slug.get(&id).cloned()),
-                    byline: row.author,
-                    status: row.status,
+                    slug: f.slug,
+                    title: f.title,
+                    summary: f.summary,
+                    body: f.body,
+                    author: f.author_id.and_then(|id| author_slug.get(&id).cloned()),
+                    byline: f.author,
+                    status: f.status,
                     trashed_at: row.trashed_at.map(time_text),
-                    published_at: row.published_at.map(time_text),
-                    category: row.category_id.and_then(|id| slug_of.get(&id).cloned()),
+                    published_at: f.published_at.map(time_text),
+                    category: f.category_id.and_then(|id| slug_of.get(&id).cloned()),
                     tags,
-                    cover_image_url: row.cover_image_url,
-                    featured: row.featured,
+                    cover_image_url: f.cover_image_url,
+                    featured: f.featured,
                     created_at: time_text(row.created_at),
                     updated_at: time_text(row.updated_at),
                 })),
@@ -691,7 +692,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
                 .select(article_tags::tag_id)
                 .load(conn)?;
             current_tags.sort_unstable();
-            if ArticleFields::of(&row) == fields
+            if row.fields == fields
                 && current_tags == tag_ids
                 && row.created_at == created_at
                 && row.updated_at == updated_at

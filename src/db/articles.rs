@@ -17,18 +17,10 @@ use crate::schema::{article_tags, articles, tags};
 #[diesel(table_name = articles)]
 pub struct ArticleRow {
     pub id: i32,
-    pub slug: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub body: String,
-    pub author: Option<String>,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub category_id: Option<i32>,
-    pub cover_image_url: Option<String>,
-    pub featured: bool,
+    /// Its content (the row derefs to it).
+    #[diesel(embed)]
+    pub fields: ArticleFields,
     pub view_count: i64,
-    pub reading_time_minutes: i32,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -36,11 +28,29 @@ pub struct ArticleRow {
     pub trashed_at: Option<NaiveDateTime>,
     /// The token name that wrote this version (`None`: the command line or an import).
     pub editor: Option<String>,
-    pub author_id: Option<i32>,
+}
+
+impl std::ops::Deref for ArticleRow {
+    type Target = ArticleFields;
+
+    fn deref(&self) -> &ArticleFields {
+        &self.fields
+    }
 }
 
 /// The content fields of an article, after validation and sanitizing.
-#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    QueryableByName,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub struct ArticleFields {
     pub slug: String,
@@ -53,28 +63,10 @@ pub struct ArticleFields {
     pub category_id: Option<i32>,
     pub cover_image_url: Option<String>,
     pub featured: bool,
+    /// Absent from revisions kept before it was stored with them (0; recomputed on restore).
+    #[serde(default)]
     pub reading_time_minutes: i32,
     pub author_id: Option<i32>,
-}
-
-impl ArticleFields {
-    /// The fields of a stored row.
-    pub fn of(row: &ArticleRow) -> Self {
-        Self {
-            slug: row.slug.clone(),
-            title: row.title.clone(),
-            summary: row.summary.clone(),
-            body: row.body.clone(),
-            author: row.author.clone(),
-            status: row.status.clone(),
-            published_at: row.published_at,
-            category_id: row.category_id,
-            cover_image_url: row.cover_image_url.clone(),
-            featured: row.featured,
-            reading_time_minutes: row.reading_time_minutes,
-            author_id: row.author_id,
-        }
-    }
 }
 
 /// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
@@ -142,24 +134,26 @@ macro_rules! columns_with_body {
     ($body:expr) => {
         (
             articles::id,
-            articles::slug,
-            articles::title,
-            articles::summary,
-            $body,
-            articles::author,
-            articles::status,
-            articles::published_at,
-            articles::category_id,
-            articles::cover_image_url,
-            articles::featured,
+            (
+                articles::slug,
+                articles::title,
+                articles::summary,
+                $body,
+                articles::author,
+                articles::status,
+                articles::published_at,
+                articles::category_id,
+                articles::cover_image_url,
+                articles::featured,
+                articles::reading_time_minutes,
+                articles::author_id,
+            ),
             articles::view_count,
-            articles::reading_time_minutes,
             articles::version,
             articles::created_at,
             articles::updated_at,
             articles::trashed_at,
             articles::editor,
-            articles::author_id,
         )
     };
 }

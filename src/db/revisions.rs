@@ -4,44 +4,24 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::ArticleRow;
+use super::articles::{ArticleFields, ArticleRow};
 use crate::schema::article_revisions;
 
 /// An article's content at one version (what a restore writes back).
+///
+/// Stored as JSON: the article's fields at the top level, plus `tags`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Content {
-    pub slug: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub body: String,
-    pub author: Option<String>,
-    pub author_id: Option<i32>,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub category_id: Option<i32>,
+    #[serde(flatten)]
+    pub fields: ArticleFields,
     /// Tag slugs.
     pub tags: Vec<String>,
-    pub cover_image_url: Option<String>,
-    pub featured: bool,
 }
 
 impl Content {
     /// The content of `row` with its tag slugs.
     pub fn of(row: &ArticleRow, tags: Vec<String>) -> Self {
-        Self {
-            slug: row.slug.clone(),
-            title: row.title.clone(),
-            summary: row.summary.clone(),
-            body: row.body.clone(),
-            author: row.author.clone(),
-            author_id: row.author_id,
-            status: row.status.clone(),
-            published_at: row.published_at,
-            category_id: row.category_id,
-            tags,
-            cover_image_url: row.cover_image_url.clone(),
-            featured: row.featured,
-        }
+        Self { fields: row.fields.clone(), tags }
     }
 }
 
@@ -118,4 +98,21 @@ pub fn page(conn: &mut SqliteConnection, id: i32, offset: i64, limit: i64) -> Qu
 /// Version `version` of article `id`.
 pub fn find(conn: &mut SqliteConnection, id: i32, version: i32) -> QueryResult<Option<RevisionRow>> {
     article_revisions::table.find((id, version)).select(RevisionRow::as_select()).first(conn).optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_kept_before_reading_time_was_stored_still_read() {
+        let kept = r#"{"slug":"a","title":"T","summary":null,"body":"<p>x</p>","author":null,"author_id":null,
+            "status":"draft","published_at":null,"category_id":null,"tags":["t"],"cover_image_url":null,"featured":false}"#;
+        let content: Content = serde_json::from_str(kept).expect("an old revision reads");
+        assert_eq!(content.fields.title, "T");
+        assert_eq!(content.fields.reading_time_minutes, 0);
+        assert_eq!(content.tags, vec!["t".to_owned()]);
+        let again: Content = serde_json::from_str(&serde_json::to_string(&content).expect("writes")).expect("reads");
+        assert_eq!(again, content);
+    }
 }

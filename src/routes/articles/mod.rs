@@ -203,7 +203,7 @@ pub fn items(rows: &[Loaded]) -> Result<Vec<ArticleItem>, ApiError> {
 /// The whole article for a loaded row.
 pub fn full(loaded: Loaded) -> Result<Article, ApiError> {
     let item = ArticleItem::build(&loaded)?;
-    Ok(Article { item, body: loaded.article.body })
+    Ok(Article { item, body: loaded.article.fields.body })
 }
 
 /// The article row with `id` (any status, the trash included), or a 404.

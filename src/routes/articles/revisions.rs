@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
 use crate::auth::Access;
-use crate::db::articles::ArticleRow;
+use crate::db::articles::{ArticleFields, ArticleRow};
 use crate::db::revisions::{self, RevisionRow};
 use crate::error::ApiError;
 use crate::routes::{utc, Listing, PageParams, Paged};
@@ -117,7 +117,7 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
         let current = super::found(conn, path.id)?;
         let revision = path.find(conn)?;
         let content = revision.content().map_err(ApiError::internal)?;
-        let category = match content.category_id {
+        let category = match content.fields.category_id {
             Some(category) => db::categories::find(conn, category)?.map(|c| CategoryRef {
                 id: c.id,
                 slug: c.fields.slug,
@@ -125,7 +125,7 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
             }),
             None => None,
         };
-        let author_profile = match content.author_id {
+        let author_profile = match content.fields.author_id {
             Some(author) => db::authors::find(conn, author)?.map(|a| AuthorRef {
                 id: a.id,
                 slug: a.fields.slug,
@@ -143,19 +143,14 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
             .map(|(id, slug, name)| TagRef { id, slug, name })
             .collect();
         // The article row as it was: that version's content and times, today's count.
-        let then = ArticleRow {
-            slug: content.slug,
-            title: content.title,
-            summary: content.summary,
+        let body = content.fields.body;
+        let fields = ArticleFields {
             body: String::new(),
-            author: content.author,
-            author_id: content.author_id,
-            status: content.status,
-            published_at: content.published_at,
-            category_id: content.category_id,
-            cover_image_url: content.cover_image_url,
-            featured: content.featured,
-            reading_time_minutes: html::reading_time_minutes(&content.body),
+            reading_time_minutes: html::reading_time_minutes(&body),
+            ..content.fields
+        };
+        let then = ArticleRow {
+            fields,
             updated_at: revision.updated_at,
             version: revision.version,
             trashed_at: None,
@@ -163,7 +158,7 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
             ..current
         };
         let item = ArticleItem::from_parts(&then, category, tags, author_profile);
-        Ok(Article { item, body: content.body })
+        Ok(Article { item, body })
     })
     .await?;
     Ok(HttpResponse::Ok().json(article))

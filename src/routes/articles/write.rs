@@ -195,19 +195,20 @@ impl Draft {
 
     /// A kept version's content, to write back.
     fn from_content(content: revisions::Content) -> Self {
+        let fields = content.fields;
         Self {
-            title: content.title,
-            slug: Some(content.slug),
-            summary: content.summary,
-            body: content.body,
-            author: content.author,
-            status: Status::of(&content.status),
-            published_at: content.published_at,
-            category_id: content.category_id,
-            author_id: content.author_id,
+            title: fields.title,
+            slug: Some(fields.slug),
+            summary: fields.summary,
+            body: fields.body,
+            author: fields.author,
+            status: Status::of(&fields.status),
+            published_at: fields.published_at,
+            category_id: fields.category_id,
+            author_id: fields.author_id,
             tags: content.tags,
-            cover_image_url: content.cover_image_url,
-            featured: content.featured,
+            cover_image_url: fields.cover_image_url,
+            featured: fields.featured,
         }
     }
 
@@ -463,7 +464,7 @@ where
             if_match.check('a', id, current.version)?;
             let mut sorted_new = tag_ids.clone();
             sorted_new.sort_unstable();
-            if fields == ArticleFields::of(&current) && sorted_new == sorted_old {
+            if fields == current.fields && sorted_new == sorted_old {
                 return Ok::<_, ApiError>(current);
             }
             revisions::keep(conn, &current, current_slugs, keep)?;
