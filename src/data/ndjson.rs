@@ -124,18 +124,14 @@ fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, String> {
 /// to `out`, from one read transaction (a consistent snapshot while a server writes).
 /// Returns the number of lines.
 pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
-    let mut failure = None;
-    let lines = conn.transaction(|conn| {
-        export_snapshot(conn, out).map_err(|why| {
-            failure = Some(why);
-            diesel::result::Error::RollbackTransaction
-        })
-    });
-    match (lines, failure) {
-        (Ok(lines), _) => Ok(lines),
-        (Err(_), Some(why)) => Err(why),
-        (Err(error), None) => Err(error.to_string()),
+    /// Why an export stopped, as text.
+    struct Failed(String);
+    impl From<diesel::result::Error> for Failed {
+        fn from(error: diesel::result::Error) -> Self {
+            Failed(error.to_string())
+        }
     }
+    crate::db::transaction(conn, false, |conn| export_snapshot(conn, out).map_err(Failed)).map_err(|Failed(why)| why)
 }
 
 fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {

@@ -17,6 +17,7 @@ use actix_web::web;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::result::Error;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -272,24 +273,32 @@ impl Space {
     }
 }
 
-/// Runs `work` in an immediate (write-locking) transaction, committed if it returns
-/// `Ok`. Unlike diesel's own, an error from `work` is returned as it was even when
-/// SQLite has already rolled the transaction back itself (it does on a full disk):
-/// diesel would answer "cannot rollback - no transaction is active" instead.
-pub fn immediate<T, E>(
+/// Runs `work` in an immediate (write-locking) transaction: see [`transaction`].
+pub fn immediate<T, E: From<Error>>(
     conn: &mut SqliteConnection,
     work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
+) -> Result<T, E> {
+    transaction(conn, true, work)
+}
+
+/// Runs `work` in a transaction, `immediate` (taking the write lock at once) or
+/// deferred (one consistent snapshot for reads), committed if it returns `Ok`.
+/// Unlike diesel's own, an error from `work` is returned as it was even when SQLite
+/// has already rolled the transaction back itself (it does on a full disk): diesel
+/// would answer "cannot rollback - no transaction is active" instead.
+pub fn transaction<T, E: From<Error>>(
+    conn: &mut SqliteConnection,
+    immediate: bool,
+    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+) -> Result<T, E> {
     let mut failed = None;
-    let done = conn.immediate_transaction(|conn| {
+    let inner = |conn: &mut SqliteConnection| {
         work(conn).map_err(|error| {
             failed = Some(error);
-            diesel::result::Error::RollbackTransaction
+            Error::RollbackTransaction
         })
-    });
+    };
+    let done = if immediate { conn.immediate_transaction(inner) } else { diesel::Connection::transaction(conn, inner) };
     match (done, failed) {
         (Ok(value), _) => Ok(value),
         (Err(_), Some(error)) => Err(error),

@@ -71,22 +71,34 @@ pub fn found<R: Resource>(conn: &mut SqliteConnection, id: i32) -> Result<R::Row
     R::Row::find(conn, id)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("id {id}")))
 }
 
-/// `GET …/{id}`.
-pub async fn show<R: Resource>(state: &AppState, id: i32) -> Answer {
-    let item = db::run(&state.pool, move |conn| {
-        let row = found::<R>(conn, id)?;
-        R::load(conn, row)
-    })
-    .await?;
-    Ok(item.answer(StatusCode::OK))
+/// What a single resource is found by in its URL.
+#[derive(Debug, Clone)]
+pub enum Key {
+    Id(i32),
+    Slug(String),
 }
 
-/// `GET …/slug/{slug}`.
-pub async fn show_by_slug<R: Resource>(state: &AppState, slug: String) -> Answer {
+impl From<i32> for Key {
+    fn from(id: i32) -> Self {
+        Key::Id(id)
+    }
+}
+
+impl From<String> for Key {
+    fn from(slug: String) -> Self {
+        Key::Slug(slug)
+    }
+}
+
+/// `GET …/{id}` and `GET …/slug/{slug}`.
+pub async fn show<R: Resource>(state: &AppState, key: impl Into<Key>) -> Answer {
+    let key = key.into();
     let item = db::run(&state.pool, move |conn| {
-        let row =
-            R::Row::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("slug '{slug}'")))?;
-        R::load(conn, row)
+        let (row, named) = match &key {
+            Key::Id(id) => (R::Row::find(conn, *id)?, format!("id {id}")),
+            Key::Slug(slug) => (R::Row::find_by_slug(conn, slug)?, format!("slug '{slug}'")),
+        };
+        R::load(conn, row.ok_or_else(|| ApiError::not_found(R::KIND, named))?)
     })
     .await?;
     Ok(item.answer(StatusCode::OK))
@@ -247,35 +259,10 @@ macro_rules! crud_routes {
         location: $location:tt, conflict: $conflict:tt, invalid: ($invalid_new:tt, $invalid_change:tt),
         remove_refusal: [$($refusal:tt)*]
     ) => {
-        #[doc = $show_doc]
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i32, Path, description = $id_desc, minimum = 1)),
-            responses((status = 200, description = $found, body = $ty))
-        )]
-        #[get($item)]
-        pub async fn show(
-            state: $crate::routes::State,
-            _access: $crate::auth::Access,
-            id: actix_web::web::Path<i32>,
-        ) -> $crate::routes::Answer {
-            $crate::routes::resource::show::<$ty>(&state, id.into_inner()).await
-        }
-
-        #[doc = $by_slug_doc]
-        #[utoipa::path(
-            tag = $tag,
-            params(("slug" = String, Path, description = $slug_desc, example = $slug_example)),
-            responses((status = 200, description = $found, body = $ty))
-        )]
-        #[get($by_slug)]
-        pub async fn show_by_slug(
-            state: $crate::routes::State,
-            _access: $crate::auth::Access,
-            slug: actix_web::web::Path<String>,
-        ) -> $crate::routes::Answer {
-            $crate::routes::resource::show_by_slug::<$ty>(&state, slug.into_inner()).await
-        }
+        $crate::crud_routes! { @show show, $show_doc, $item, i32,
+            ("id" = i32, Path, description = $id_desc, minimum = 1), $ty, $tag, $found }
+        $crate::crud_routes! { @show show_by_slug, $by_slug_doc, $by_slug, String,
+            ("slug" = String, Path, description = $slug_desc, example = $slug_example), $ty, $tag, $found }
 
         #[doc = $create_doc]
         #[utoipa::path(
@@ -324,6 +311,19 @@ macro_rules! crud_routes {
                 <$ty as $crate::routes::resource::Writable>::delete(conn, row)
             })
             .await
+        }
+    };
+    // `GET` of one resource by its id or slug (`$key`).
+    (@show $name:ident, $doc:tt, $route:tt, $key:ty, $param:tt, $ty:ty, $tag:tt, $found:tt) => {
+        #[doc = $doc]
+        #[utoipa::path(tag = $tag, params($param), responses((status = 200, description = $found, body = $ty)))]
+        #[get($route)]
+        pub async fn $name(
+            state: $crate::routes::State,
+            _access: $crate::auth::Access,
+            key: actix_web::web::Path<$key>,
+        ) -> $crate::routes::Answer {
+            $crate::routes::resource::show::<$ty>(&state, key.into_inner()).await
         }
     };
     // `PUT` (`replace_with`) or `PATCH` (`update_with`) of one resource.
