@@ -123,8 +123,8 @@ struct Import<'a> {
     /// Login → (author slug, display name).
     author_slugs: HashMap<String, (String, String)>,
     /// Declared terms, written before the first item.
-    categories: Vec<crate::wordpress::Category>,
-    tags: Vec<crate::wordpress::Tag>,
+    categories: Vec<crate::wordpress::Term>,
+    tags: Vec<crate::wordpress::Term>,
     terms_written: bool,
     /// WordPress slug → bantin slug.
     category_slugs: HashMap<String, String>,
@@ -210,7 +210,7 @@ impl<'a> Import<'a> {
         // Parents before children, whatever the file's order; a parent that is not
         // declared (or a cycle) leaves the category at the top level.
         let mut placed: HashSet<String> = HashSet::new();
-        let mut waiting: Vec<&crate::wordpress::Category> = declared.iter().collect();
+        let mut waiting: Vec<&crate::wordpress::Term> = declared.iter().collect();
         while !waiting.is_empty() {
             let before = waiting.len();
             let mut later = Vec::new();
@@ -240,7 +240,7 @@ impl<'a> Import<'a> {
         self.flush()
     }
 
-    fn push_category(&mut self, category: &crate::wordpress::Category, parent: Option<String>) -> Result<(), String> {
+    fn push_category(&mut self, category: &crate::wordpress::Term, parent: Option<String>) -> Result<(), String> {
         let slug = self.category_slugs.get(&category.slug).cloned().unwrap_or_default();
         let parent = parent.and_then(|p| self.category_slugs.get(&p).cloned());
         self.push(Record::Category(ndjson::Category {

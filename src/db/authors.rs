@@ -34,15 +34,9 @@ pub fn page(
     limit: i64,
 ) -> QueryResult<(Vec<AuthorRow>, i64)> {
     let (low, high) = super::prefix_range(prefix);
-    let filtered = || authors::table.filter(authors::name_folded.between(low.clone(), high.clone()));
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order((authors::name_folded, authors::name, authors::id))
-        .offset(offset)
-        .limit(limit)
-        .select(AuthorRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let query = authors::table.filter(authors::name_folded.between(low, high));
+    let order = (authors::name_folded, authors::name, authors::id);
+    super::page_and_total!(conn, query.clone(), order, AuthorRow, offset, limit)
 }
 
 /// Visible published articles of each of `ids`.

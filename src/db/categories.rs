@@ -53,14 +53,8 @@ pub fn page(
             ParentFilter::ChildrenOf(id) => query.filter(categories::parent_id.eq(id)),
         }
     };
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order((categories::position, categories::name, categories::id))
-        .offset(offset)
-        .limit(limit)
-        .select(CategoryRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let order = (categories::position, categories::name, categories::id);
+    super::page_and_total!(conn, filtered(), order, CategoryRow, offset, limit)
 }
 
 /// Every category, in menu order.

@@ -122,6 +122,10 @@ macro_rules! simple_store {
                 self.version
             }
 
+            fn times(&self) -> (NaiveDateTime, NaiveDateTime) {
+                (self.created_at, self.updated_at)
+            }
+
             fn insert(conn: &mut SqliteConnection, fields: &$fields) -> QueryResult<Self> {
                 insert(conn, fields)
             }
@@ -141,6 +145,18 @@ pub fn prefix_range(prefix: Option<&str>) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}\u{10FFFF}"))
 }
 
+/// `Ok((rows, total))`: the page of `$query` (an expression, built once for the count
+/// and once for the rows) at `$offset`, `$limit` rows long, ordered by `$order`, with
+/// the total it matches.
+macro_rules! page_and_total {
+    ($conn:expr, $query:expr, $order:expr, $row:ty, $offset:expr, $limit:expr) => {{
+        let total: i64 = $query.count().get_result($conn)?;
+        let rows = $query.order($order).offset($offset).limit($limit).select(<$row>::as_select()).load($conn)?;
+        Ok((rows, total))
+    }};
+}
+pub(crate) use page_and_total;
+
 /// A row of a simple resource table (see `simple_store!`), as the generic handlers
 /// reach it.
 pub trait Stored: Sized {
@@ -159,6 +175,8 @@ pub trait Stored: Sized {
     fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> diesel::QueryResult<bool>;
     /// Its version, for `If-Match`.
     fn version(&self) -> i32;
+    /// When it was created and last changed.
+    fn times(&self) -> (chrono::NaiveDateTime, chrono::NaiveDateTime);
     /// Stores a new row.
     fn insert(conn: &mut SqliteConnection, fields: &Self::Fields) -> diesel::QueryResult<Self>;
     /// Stores new fields of row `id` (bumping its version).

@@ -1,13 +1,13 @@
 //! `/api/v1/authors`: author profiles ("Tác giả") that articles point to.
 
 use actix_web::{delete, get, patch, post, put};
-use chrono::{DateTime, Utc};
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
-use super::{counted, folded_prefix, utc, Listing, PageParams, Paged};
+use super::articles::AuthorRef;
+use super::resource::{check_named, slug_of, Resource, Tally, Writable};
+use super::{counted, folded_prefix, Listing, PageParams, Paged};
 use crate::db::authors::{self as store, AuthorFields, AuthorRow, MAX_AUTHOR_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::extract::double_option;
@@ -17,46 +17,22 @@ use crate::{db, text};
 /// An author profile.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Author {
-    /// Id.
-    #[schema(example = 2)]
-    pub id: i32,
-    /// Unique slug, for author pages.
-    #[schema(example = "tran-thi-binh")]
-    pub slug: String,
-    /// Display name.
-    #[schema(example = "Trần Thị Bình")]
-    pub name: String,
+    /// Id, slug, name and photo: what an article shows of the author.
+    #[serde(flatten)]
+    pub head: AuthorRef,
     /// A few lines about the author.
     #[schema(example = "Phóng viên Ban Kinh tế.")]
     pub bio: Option<String>,
-    /// Photo URL.
-    #[schema(example = "https://example.vn/tac-gia/tran-thi-binh.jpg")]
-    pub avatar_url: Option<String>,
-    /// Visible published articles by this author.
-    #[schema(example = 42)]
-    pub article_count: i64,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// Content version, for the ETag.
-    #[serde(skip)]
-    pub version: i32,
+    /// Its use and history.
+    #[serde(flatten)]
+    pub tally: Tally,
 }
 
 impl Author {
     fn from_row(row: AuthorRow, article_count: i64) -> Self {
-        Self {
-            id: row.id,
-            slug: row.fields.slug,
-            name: row.fields.name,
-            bio: row.fields.bio,
-            avatar_url: row.fields.avatar_url,
-            article_count,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
+        let tally = Tally::of(&row, article_count);
+        let AuthorFields { slug, name, bio, avatar_url, .. } = row.fields;
+        Self { head: AuthorRef { id: row.id, slug, name, avatar_url }, bio, tally }
     }
 }
 
@@ -71,8 +47,12 @@ impl Resource for Author {
         Ok(Author::from_row(row, count))
     }
 
-    fn stamp(&self) -> Stamp {
-        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
+    fn id(&self) -> i32 {
+        self.head.id
+    }
+
+    fn tally(&self) -> &Tally {
+        &self.tally
     }
 }
 

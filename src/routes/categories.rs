@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use actix_web::{delete, get, patch, post, put, HttpResponse};
-use chrono::{DateTime, Utc};
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
-use super::{counted, utc, CountMeta, Listing, PageParams, Paged};
+use super::articles::CategoryRef;
+use super::resource::{check_named, slug_of, Resource, Tally, Writable};
+use super::{counted, CountMeta, Listing, PageParams, Paged};
 use crate::db;
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
 use crate::error::{ApiError, FieldError};
@@ -19,15 +19,9 @@ use crate::routes::Answer;
 /// A category of articles.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Category {
-    /// Id.
-    #[schema(example = 3)]
-    pub id: i32,
-    /// Unique slug, for URLs.
-    #[schema(example = "thoi-su")]
-    pub slug: String,
-    /// Display name.
-    #[schema(example = "Thời sự")]
-    pub name: String,
+    /// Id, slug and name: what an article shows of it.
+    #[serde(flatten)]
+    pub head: CategoryRef,
     /// Description, if any.
     #[schema(example = "Tin tức thời sự trong tỉnh")]
     pub description: Option<String>,
@@ -36,16 +30,9 @@ pub struct Category {
     /// Menu order among siblings (lower first).
     #[schema(example = 0)]
     pub position: i32,
-    /// Visible published articles in this category and its descendants.
-    #[schema(example = 42)]
-    pub article_count: i64,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// Content version, for the ETag.
-    #[serde(skip)]
-    pub version: i32,
+    /// Its use and history.
+    #[serde(flatten)]
+    pub tally: Tally,
 }
 
 impl Resource for Category {
@@ -60,25 +47,20 @@ impl Resource for Category {
         Ok(Category::from_row(row, count))
     }
 
-    fn stamp(&self) -> Stamp {
-        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
+    fn id(&self) -> i32 {
+        self.head.id
+    }
+
+    fn tally(&self) -> &Tally {
+        &self.tally
     }
 }
 
 impl Category {
     fn from_row(row: CategoryRow, article_count: i64) -> Self {
-        Self {
-            id: row.id,
-            slug: row.fields.slug,
-            name: row.fields.name,
-            description: row.fields.description,
-            parent_id: row.fields.parent_id,
-            position: row.fields.position,
-            article_count,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
+        let tally = Tally::of(&row, article_count);
+        let CategoryFields { slug, name, description, parent_id, position } = row.fields;
+        Self { head: CategoryRef { id: row.id, slug, name }, description, parent_id, position, tally }
     }
 }
 
@@ -175,7 +157,7 @@ fn build_tree(rows: Vec<CategoryRow>, counts: &HashMap<i32, i64>) -> Vec<Categor
         children
             .into_iter()
             .map(|category| {
-                let children = attach(Some(category.id), by_parent);
+                let children = attach(Some(category.head.id), by_parent);
                 CategoryNode { category, children }
             })
             .collect()

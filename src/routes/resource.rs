@@ -8,6 +8,7 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use diesel::{QueryResult, SqliteConnection};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{resolve_slug, tagged, Answer};
 use crate::db::{self, Stored};
@@ -18,14 +19,34 @@ use crate::extract::check_len;
 use crate::state::AppState;
 use crate::text;
 
-/// What a resource's `ETag` and `Last-Modified` are made of: its id and version, the
-/// count it shows (articles), and its last change.
-#[derive(Debug, Clone, Copy)]
-pub struct Stamp {
-    pub id: i32,
-    pub version: i32,
-    pub count: i64,
+/// What a category, tag or author shows of its use and history; with its id, what its
+/// `ETag` and `Last-Modified` are made of.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tally {
+    /// Visible published articles: in the category and its descendants, carrying the
+    /// tag, or by the author.
+    #[schema(example = 42)]
+    pub article_count: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Content version, for the ETag.
+    #[serde(skip)]
+    pub version: i32,
+}
+
+impl Tally {
+    /// The tally of `row`, which `article_count` visible articles use.
+    pub fn of(row: &impl Stored, article_count: i64) -> Self {
+        let (created_at, updated_at) = row.times();
+        Tally {
+            article_count,
+            created_at: created_at.and_utc(),
+            updated_at: updated_at.and_utc(),
+            version: row.version(),
+        }
+    }
 }
 
 /// A resource as the API shows it, built from its stored row.
@@ -41,23 +62,20 @@ pub trait Resource: Serialize + Send + Sized + 'static {
 
     /// The API object of `row` (with whatever it counts).
     fn load(conn: &mut SqliteConnection, row: Self::Row) -> Result<Self, ApiError>;
-    /// What its validators are made of.
-    fn stamp(&self) -> Stamp;
-
     /// Its id.
-    fn id(&self) -> i32 {
-        self.stamp().id
-    }
+    fn id(&self) -> i32;
+    /// Its use and history.
+    fn tally(&self) -> &Tally;
 
-    /// Its ETag: `W/"{LETTER}{id}-v{version}.{count}"`.
+    /// Its ETag: `W/"{LETTER}{id}-v{version}.{article_count}"`.
     fn etag(&self) -> String {
-        let stamp = self.stamp();
-        crate::etag::resource(Self::LETTER, stamp.id, stamp.version, stamp.count)
+        let tally = self.tally();
+        crate::etag::resource(Self::LETTER, self.id(), tally.version, tally.article_count)
     }
 
     /// Its last change.
     fn updated_at(&self) -> DateTime<Utc> {
-        self.stamp().updated_at
+        self.tally().updated_at
     }
 
     /// The answer carrying it, with its `ETag` and `Last-Modified`.

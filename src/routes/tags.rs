@@ -1,13 +1,13 @@
 //! `/api/v1/tags`: flat labels on articles.
 
 use actix_web::{delete, get, patch, post, put};
-use chrono::{DateTime, Utc};
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::{check_named, slug_of, Resource, Stamp, Writable};
-use super::{folded_prefix, utc, Listing, PageParams, Paged};
+use super::articles::TagRef;
+use super::resource::{check_named, slug_of, Resource, Tally, Writable};
+use super::{folded_prefix, Listing, PageParams, Paged};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
 use crate::error::{ApiError, FieldError};
 use crate::extract::double_option;
@@ -17,41 +17,21 @@ use crate::{db, text};
 /// A tag.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Tag {
-    /// Id.
-    #[schema(example = 12)]
-    pub id: i32,
-    /// Unique slug, for URLs.
-    #[schema(example = "thi-dua")]
-    pub slug: String,
-    /// Display name.
-    #[schema(example = "Thi đua")]
-    pub name: String,
+    /// Id, slug and name: what an article shows of it.
+    #[serde(flatten)]
+    pub head: TagRef,
     /// Description, if any.
     pub description: Option<String>,
-    /// Visible published articles carrying this tag.
-    #[schema(example = 7)]
-    pub article_count: i64,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// Content version, for the ETag.
-    #[serde(skip)]
-    pub version: i32,
+    /// Its use and history.
+    #[serde(flatten)]
+    pub tally: Tally,
 }
 
 impl Tag {
     fn from_row(row: TagRow, article_count: i64) -> Self {
-        Self {
-            id: row.id,
-            slug: row.fields.slug,
-            name: row.fields.name,
-            description: row.fields.description,
-            article_count,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
+        let tally = Tally::of(&row, article_count);
+        let head = TagRef { id: row.id, slug: row.fields.slug, name: row.fields.name };
+        Self { head, description: row.fields.description, tally }
     }
 }
 
@@ -67,8 +47,12 @@ impl Resource for Tag {
         Ok(Tag::from_row(row, count))
     }
 
-    fn stamp(&self) -> Stamp {
-        Stamp { id: self.id, version: self.version, count: self.article_count, updated_at: self.updated_at }
+    fn id(&self) -> i32 {
+        self.head.id
+    }
+
+    fn tally(&self) -> &Tally {
+        &self.tally
     }
 }
 

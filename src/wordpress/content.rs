@@ -414,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn a_caption_becomes_a_figure() {
+    fn a_caption_becomes_a_figure_and_other_shortcodes_go() {
         let cases = [
             (
                 "[caption id=\"attachment_7\" align=\"aligncenter\" width=\"600\"]<img src=\"https://x.example/a.jpg\" alt=\"Lúa\" width=\"600\" height=\"400\" /> Chú thích ảnh[/caption]",
@@ -433,13 +433,7 @@ mod tests {
             ),
             ("[caption width=\"300\"]<img src=\"a.jpg\" />[/caption]", "<p><img src=\"a.jpg\" /></p>", "no caption at all"),
             ("Trước [caption width=\"300\"] sau", "<p>Trước  sau</p>", "an unclosed caption is dropped"),
-        ];
-        assert_converts(to_html, &cases);
-    }
-
-    #[test]
-    fn other_shortcodes_go_and_enclosing_ones_leave_their_text() {
-        let cases = [
+            // Other shortcodes go; enclosing ones leave their text.
             ("A\n\n[gallery ids=\"1,2\"]\n\nB", "<p>A</p>\n<p>B</p>", "standalone"),
             (
                 "[embed]https://www.youtube.com/watch?v=abc[/embed]",

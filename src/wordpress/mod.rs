@@ -28,7 +28,7 @@ mod content;
 mod wxr;
 
 pub use content::to_html;
-pub use wxr::{decode_slug, Author, Category, Entry, Item, Position, Reader, Tag, TermRef, WxrError};
+pub use wxr::{decode_slug, Author, Entry, Item, Position, Reader, Term, TermRef, WxrError};
 
 /// Copies `text` in one pass, handing each `marker` to `rewrite` together with all
 /// that follows it. `rewrite` writes the replacement to `out` and answers the bytes it

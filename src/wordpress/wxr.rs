@@ -18,29 +18,46 @@ pub struct Author {
     pub email: Option<String>,
 }
 
-/// One category declared at the top of the export (`<wp:category>`).
+/// One category or tag declared at the top of the export (`<wp:category>`,
+/// `<wp:tag>`): WordPress keeps both as terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Category {
-    /// The nicename, percent-decoded (`tin-t%e1%bb%a9c` becomes `tin-tức`).
+pub struct Term {
+    /// The slug (a category's nicename), percent-decoded (`tin-t%e1%bb%a9c` becomes
+    /// `tin-tức`).
     pub slug: String,
     /// The name, with HTML entities decoded.
     pub name: String,
-    /// The parent's slug, percent-decoded; `None` for a top-level category.
+    /// The parent's slug, percent-decoded; `None` for a top-level category and for
+    /// every tag.
     pub parent: Option<String>,
     /// The description, when not empty.
     pub description: Option<String>,
 }
 
-/// One tag declared at the top of the export (`<wp:tag>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
-    /// The slug, percent-decoded.
-    pub slug: String,
-    /// The name, with HTML entities decoded.
-    pub name: String,
-    /// The description, when not empty.
-    pub description: Option<String>,
+/// Where a term's fields are in the export.
+struct TermElements {
+    element: &'static str,
+    slug: &'static str,
+    name: &'static str,
+    parent: Option<&'static str>,
+    description: &'static str,
 }
+
+const CATEGORY: TermElements = TermElements {
+    element: "wp:category",
+    slug: "wp:category_nicename",
+    name: "wp:cat_name",
+    parent: Some("wp:category_parent"),
+    description: "wp:category_description",
+};
+
+const TAG: TermElements = TermElements {
+    element: "wp:tag",
+    slug: "wp:tag_slug",
+    name: "wp:tag_name",
+    parent: None,
+    description: "wp:tag_description",
+};
 
 /// One term an item is filed under (`<category domain=".." nicename="..">name</category>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,9 +150,9 @@ pub enum Entry {
     /// A `<wp:author>`.
     Author(Author),
     /// A `<wp:category>`.
-    Category(Category),
+    Category(Term),
     /// A `<wp:tag>`.
-    Tag(Tag),
+    Tag(Term),
     /// An `<item>`.
     Item(Box<Item>),
 }
@@ -239,8 +256,8 @@ impl<R: BufRead> Reader<R> {
                     let at = self.here();
                     let entry = match start.name().as_ref() {
                         b"wp:author" => Entry::Author(self.author(at)?),
-                        b"wp:category" => Entry::Category(self.category(at)?),
-                        b"wp:tag" => Entry::Tag(self.tag(at)?),
+                        b"wp:category" => Entry::Category(self.term(at, &CATEGORY)?),
+                        b"wp:tag" => Entry::Tag(self.term(at, &TAG)?),
                         b"item" => Entry::Item(Box::new(self.item(at)?)),
                         other => {
                             let name = String::from_utf8_lossy(other).into_owned();
@@ -308,22 +325,13 @@ impl<R: BufRead> Reader<R> {
         })
     }
 
-    fn category(&mut self, at: Position) -> Result<Category, WxrError> {
-        let fields = self.fields("wp:category")?;
-        Ok(Category {
-            slug: decode_slug(&required(&fields, "wp:category_nicename", "wp:category", at)?),
-            name: decode_entities(field(&fields, "wp:cat_name").trim()),
-            parent: non_empty(field(&fields, "wp:category_parent")).map(|p| decode_slug(&p)),
-            description: non_empty(field(&fields, "wp:category_description")),
-        })
-    }
-
-    fn tag(&mut self, at: Position) -> Result<Tag, WxrError> {
-        let fields = self.fields("wp:tag")?;
-        Ok(Tag {
-            slug: decode_slug(&required(&fields, "wp:tag_slug", "wp:tag", at)?),
-            name: decode_entities(field(&fields, "wp:tag_name").trim()),
-            description: non_empty(field(&fields, "wp:tag_description")),
+    fn term(&mut self, at: Position, elements: &TermElements) -> Result<Term, WxrError> {
+        let fields = self.fields(elements.element)?;
+        Ok(Term {
+            slug: decode_slug(&required(&fields, elements.slug, elements.element, at)?),
+            name: decode_entities(field(&fields, elements.name).trim()),
+            parent: elements.parent.and_then(|parent| non_empty(field(&fields, parent))).map(|p| decode_slug(&p)),
+            description: non_empty(field(&fields, elements.description)),
         })
     }
 
@@ -779,41 +787,48 @@ mod tests {
         );
     }
 
+    /// The categories (or with `tags`, the tags) of the fixture, in order.
+    fn terms(tags: bool) -> Vec<Term> {
+        fixture()
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Category(c) if !tags => Some(c),
+                Entry::Tag(t) if tags => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn term(slug: &str, name: &str, parent: Option<&str>, description: Option<&str>) -> Term {
+        Term {
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            parent: parent.map(str::to_owned),
+            description: description.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn categories_keep_their_hierarchy_with_decoded_slugs_and_names() {
-        let categories: Vec<(String, String, Option<String>, Option<String>)> = fixture()
-            .into_iter()
-            .filter_map(|e| if let Entry::Category(c) = e { Some(c) } else { None })
-            .map(|c| (c.slug, c.name, c.parent, c.description))
-            .collect();
-        let row = |slug: &str, name: &str, parent: Option<&str>, description: Option<&str>| {
-            (slug.to_owned(), name.to_owned(), parent.map(str::to_owned), description.map(str::to_owned))
-        };
         assert_eq!(
-            categories,
+            terms(false),
             [
-                row("tin-tuc", "Tin tức", None, Some("Tin tức trong tỉnh")),
-                row("kinh-te", "Kinh tế", Some("tin-tuc"), None),
-                row("nong-nghiep", "Nông nghiệp", Some("kinh-te"), None),
-                row("đời-sống", "Đời sống", None, None),
-                row("van-hoa", "Văn hóa & Du lịch", Some("đời-sống"), None),
+                term("tin-tuc", "Tin tức", None, Some("Tin tức trong tỉnh")),
+                term("kinh-te", "Kinh tế", Some("tin-tuc"), None),
+                term("nong-nghiep", "Nông nghiệp", Some("kinh-te"), None),
+                term("đời-sống", "Đời sống", None, None),
+                term("van-hoa", "Văn hóa & Du lịch", Some("đời-sống"), None),
             ]
         );
     }
 
     #[test]
     fn tags_have_decoded_slugs() {
-        let tags: Vec<Tag> =
-            fixture().into_iter().filter_map(|e| if let Entry::Tag(t) = e { Some(t) } else { None }).collect();
         assert_eq!(
-            tags,
+            terms(true),
             [
-                Tag { slug: "lua-gao".into(), name: "lúa gạo".into(), description: None },
-                Tag {
-                    slug: "mùa-lũ".into(),
-                    name: "mùa lũ".into(),
-                    description: Some("Thông tin phòng chống thiên tai".into()),
-                },
+                term("lua-gao", "lúa gạo", None, None),
+                term("mùa-lũ", "mùa lũ", None, Some("Thông tin phòng chống thiên tai")),
             ]
         );
     }
