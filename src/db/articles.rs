@@ -413,6 +413,24 @@ pub struct ListFilter {
     pub ids: Option<Vec<i32>>,
 }
 
+impl ListFilter {
+    /// What the public sees at `now`, nothing else narrowed.
+    pub fn visible(now: NaiveDateTime) -> Self {
+        Self {
+            status: StatusFilter::Visible,
+            now,
+            categories: None,
+            tags: None,
+            author: None,
+            author_id: None,
+            featured: None,
+            published_after: None,
+            published_before: None,
+            ids: None,
+        }
+    }
+}
+
 type Boxed<'a> = articles::BoxedQuery<'a, Sqlite>;
 
 fn filtered(filter: &ListFilter) -> Boxed<'static> {

@@ -12,42 +12,25 @@ use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, T
 
 use super::analysis::prefix_term;
 use super::schema::{status_term, Fields};
-use crate::db::articles::StatusFilter;
+use crate::db::articles::{ListFilter, StatusFilter};
 
 /// Counting stops here: beyond, `total` is this and marked capped.
 pub const COUNT_CAP: u64 = 10_000;
 
-/// What narrows a search, resolved to ids (no database work happens while scoring).
+/// What narrows a search: the list's filter with its tags resolved to ids, so that
+/// no database work happens while scoring (`list.tags` and `list.ids` are not read;
+/// `published_after` is inclusive, `published_before` exclusive).
 #[derive(Debug, Clone)]
 pub struct Filters {
-    pub status: StatusFilter,
-    /// A category and its descendants; `Some(empty)` matches nothing.
-    pub categories: Option<Vec<i32>>,
+    pub list: ListFilter,
     /// Any of these tags; `Some(empty)` matches nothing.
     pub tags: Option<Vec<i32>>,
-    pub author: Option<String>,
-    /// An author profile's id.
-    pub author_id: Option<i32>,
-    pub featured: Option<bool>,
-    /// Inclusive.
-    pub published_after: Option<NaiveDateTime>,
-    /// Exclusive.
-    pub published_before: Option<NaiveDateTime>,
 }
 
 impl Filters {
     /// What the public sees, nothing else narrowed.
     pub fn visible() -> Self {
-        Self {
-            status: StatusFilter::Visible,
-            categories: None,
-            tags: None,
-            author: None,
-            author_id: None,
-            featured: None,
-            published_after: None,
-            published_before: None,
-        }
+        Self { list: ListFilter::visible(crate::db::now()), tags: None }
     }
 }
 
@@ -124,33 +107,34 @@ pub fn build(
         clauses.extend(rest.iter().map(|word| term(words, word)));
         clauses.push(term(prefixes, prefix_term(last)));
     }
-    clauses.extend(status_term(filters.status).map(|v| term(fields.visibility, v)));
+    clauses.extend(status_term(filters.list.status).map(|v| term(fields.visibility, v)));
     // Any status but the trash.
-    let not_trashed = (filters.status == StatusFilter::Any).then(|| term(fields.visibility, "trashed"));
-    if let Some(ids) = &filters.categories {
+    let not_trashed = (filters.list.status == StatusFilter::Any).then(|| term(fields.visibility, "trashed"));
+    if let Some(ids) = &filters.list.categories {
         clauses.push(any_of(fields.category, ids)?);
     }
     if let Some(ids) = &filters.tags {
         clauses.push(any_of(fields.tags, ids)?);
     }
-    if let Some(author) = &filters.author {
+    if let Some(author) = &filters.list.author {
         clauses.push(term(fields.author, author));
     }
-    if let Some(author) = filters.author_id {
+    if let Some(author) = filters.list.author_id {
         clauses.push(term(fields.author_id, &author.to_string()));
     }
-    if let Some(featured) = filters.featured {
+    if let Some(featured) = filters.list.featured {
         clauses.push(term(fields.featured, if featured { "1" } else { "0" }));
     }
-    if filters.published_after.is_some() || filters.published_before.is_some() {
+    if filters.list.published_after.is_some() || filters.list.published_before.is_some() {
         let at = |time: NaiveDateTime| Term::from_field_i64(fields.published_at, time.and_utc().timestamp());
         // Never-published articles (i64::MIN) have no date, so no date range holds them.
         let lower = filters
+            .list
             .published_after
             .map_or(Bound::Included(Term::from_field_i64(fields.published_at, i64::MIN + 1)), |t| {
                 Bound::Included(at(t))
             });
-        let upper = filters.published_before.map_or(Bound::Unbounded, |t| Bound::Excluded(at(t)));
+        let upper = filters.list.published_before.map_or(Bound::Unbounded, |t| Bound::Excluded(at(t)));
         clauses.push(Box::new(RangeQuery::new(lower, upper)));
     }
     // A lone clause stays itself: a single term query is pruned too.

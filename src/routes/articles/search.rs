@@ -83,16 +83,7 @@ pub async fn page(
         };
         Ok(Plan {
             terms,
-            filters: search::Filters {
-                status: plan_filter.status,
-                categories,
-                tags,
-                author: plan_filter.author,
-                author_id: plan_filter.author_id,
-                featured: plan_filter.featured,
-                published_after: plan_filter.published_after,
-                published_before: plan_filter.published_before,
-            },
+            filters: search::Filters { list: ListFilter { categories, ..plan_filter }, tags },
             order,
             window,
             count: !cursor_mode && order != Order::All,
