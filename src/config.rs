@@ -193,6 +193,11 @@ pub struct ServeArgs {
     /// Days an article stays in the trash before it is deleted for good.
     #[arg(long, env = "BANTIN_TRASH_DAYS", default_value_t = DEFAULT_TRASH_DAYS)]
     pub trash_days: u32,
+
+    /// Let webhooks reach loopback, private and link-local addresses (refused by
+    /// default: a webhook must not become a way into the inner network).
+    #[arg(long, env = "BANTIN_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 impl ServeArgs {
@@ -216,6 +221,7 @@ impl Default for ServeArgs {
             search_slots: None,
             revisions_keep: DEFAULT_REVISIONS_KEEP,
             trash_days: DEFAULT_TRASH_DAYS,
+            webhook_allow_private: false,
         }
     }
 }

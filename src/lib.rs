@@ -21,6 +21,7 @@ pub mod state;
 pub mod text;
 pub mod trash;
 pub mod views;
+pub mod webhooks;
 pub mod wordpress;
 
 use actix_cors::Cors;
@@ -55,7 +56,7 @@ macro_rules! resource_services {
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{articles, authors, categories, ops, tags, tokens, views};
+    use routes::{articles, authors, categories, ops, tags, tokens, views, webhooks};
     let api = scope::scope("/api/v1")
         .service(articles::list::list)
         .service(articles::search::suggest)
@@ -76,6 +77,15 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(articles::revisions::show_revision)
         .service(articles::write::restore_revision);
     let api = resource_services!(api, authors, categories, tags);
+    let api = api
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::show)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::ping)
+        .service(webhooks::deliveries)
+        .service(webhooks::retry);
     cfg.service(api.service(tokens::list).service(tokens::create).service(tokens::remove))
         .service(ops::healthz)
         .service(ops::readyz)

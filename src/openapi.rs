@@ -34,6 +34,7 @@ use crate::text;
         (name = "authors", description = "Author profiles (\"Tác giả\")"),
         (name = "views", description = "View counts and most-read lists"),
         (name = "tokens", description = "API tokens and their roles (admin)"),
+        (name = "webhooks", description = "Signed notifications of content changes (admin); the payloads are under `webhooks`"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -204,6 +205,7 @@ fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
 ///   resources send `Last-Modified` and their writes honour `If-Match` (412).
 pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
     constrain_inputs(&mut api);
+    crate::webhooks::spec::document(&mut api);
     let problem = || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
     for (path, item) in api.paths.paths.iter_mut() {
         let in_api = path.starts_with("/api/");

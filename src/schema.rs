@@ -47,6 +47,7 @@ diesel::table! {
         trashed_at -> Nullable<Timestamp>,
         editor -> Nullable<Text>,
         author_id -> Nullable<Integer>,
+        announced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -118,7 +119,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Integer,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_messages (id) {
+        id -> Integer,
+        event -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        webhook_id -> Integer,
+        message_id -> Integer,
+        event -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        give_up_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(article_daily_views -> articles (article_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_messages (message_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> categories (category_id));
@@ -127,6 +169,9 @@ diesel::joinable!(articles -> authors (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    webhook_deliveries,
+    webhook_messages,
+    webhooks,
     article_daily_views,
     article_revisions,
     article_tags,

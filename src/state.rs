@@ -33,6 +33,8 @@ pub struct AppState {
     pub space: Arc<crate::db::Space>,
     /// Revisions kept per article.
     pub revisions_keep: u32,
+    /// The webhook delivery worker.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl AppState {
@@ -67,6 +69,11 @@ impl AppState {
             tokens: crate::auth::Tokens::start(pool.clone())?,
             space: Arc::default(),
             revisions_keep: args.revisions_keep,
+            webhooks: crate::webhooks::Webhooks::start(
+                pool.clone(),
+                args.webhook_allow_private,
+                crate::routes::articles::event_data,
+            )?,
         })
     }
 }

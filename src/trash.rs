@@ -22,6 +22,7 @@ pub fn purge(pool: &DbPool, days: u32, views: &ViewBuffer) -> Result<usize, Stri
         let mut purged = 0;
         for id in &ids {
             if db::articles::delete_if_trashed_before(conn, *id, before)? {
+                crate::webhooks::emit(conn, "article.deleted", &crate::webhooks::Deleted { id: *id })?;
                 views.forget(*id);
                 purged += 1;
             }

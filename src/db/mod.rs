@@ -9,6 +9,7 @@ pub mod sql;
 pub mod tags;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;

@@ -9,6 +9,7 @@ pub mod resource;
 pub mod tags;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::future::{ready, Ready};
 

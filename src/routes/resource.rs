@@ -129,8 +129,11 @@ where
     F: FnOnce(&mut SqliteConnection) -> Result<R::Row, ApiError> + Send + 'static,
 {
     let item = db::run(&state.pool, move |conn| {
-        let row = db::immediate(conn, insert)?;
-        R::load(conn, row)
+        db::immediate(conn, |conn| {
+            let row = insert(conn)?;
+            let item = R::load(conn, row)?;
+            changed(conn, item, "created")
+        })
     })
     .await?;
     let mut response = item.answer(StatusCode::CREATED);
@@ -138,6 +141,13 @@ where
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// Queues `{KIND}.{what}` with `item` for the webhooks (in the write's transaction)
+/// and hands `item` back.
+fn changed<R: Resource>(conn: &mut SqliteConnection, item: R, what: &str) -> Result<R, ApiError> {
+    crate::webhooks::emit(conn, &format!("{}.{what}", R::KIND), &item)?;
+    Ok(item)
 }
 
 /// `PUT`/`PATCH …/{id}`, in one immediate transaction: `prepare` checks the new
@@ -150,13 +160,14 @@ where
     S: FnOnce(&mut SqliteConnection, i32, T) -> QueryResult<R::Row> + Send + 'static,
 {
     let item = db::run(&state.pool, move |conn| {
-        let row = db::immediate(conn, |conn| {
+        db::immediate(conn, |conn| {
             let current = found::<R>(conn, id)?;
             let fields = prepare(conn, &current)?;
             if_match.check(R::LETTER, id, current.version())?;
-            Ok::<_, ApiError>(store(conn, id, fields)?)
-        })?;
-        R::load(conn, row)
+            let row = store(conn, id, fields)?;
+            let item = R::load(conn, row)?;
+            changed(conn, item, "updated")
+        })
     })
     .await?;
     Ok(item.answer(StatusCode::OK))
@@ -173,7 +184,9 @@ where
         db::immediate(conn, |conn| {
             let current = found::<R>(conn, id)?;
             if_match.check(R::LETTER, id, current.version())?;
-            delete(conn, &current)
+            delete(conn, &current)?;
+            crate::webhooks::emit(conn, &format!("{}.deleted", R::KIND), &crate::webhooks::Deleted { id })?;
+            Ok::<_, ApiError>(())
         })
     })
     .await?;

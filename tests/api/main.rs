@@ -18,4 +18,5 @@ mod spec;
 mod storage;
 mod tags;
 mod views;
+mod webhooks;
 mod wordpress;

@@ -30,7 +30,13 @@ enum Target {
     Tag,
     Author,
     Token,
+    Webhook,
+    /// A webhook with a delivery: `{id}` and `{delivery_id}`.
+    Delivery,
 }
+
+/// A public address nothing answers on here (the sandbox has no network).
+const HOOK: &str = "https://192.0.2.1/hook";
 
 /// (method, path template in the spec, least role, target, body).
 fn table() -> Vec<(Method, &'static str, Who, Target, Option<Value>)> {
@@ -71,6 +77,14 @@ fn table() -> Vec<(Method, &'static str, Who, Target, Option<Value>)> {
         (Method::GET, "/api/v1/tokens", Who::Admin, Target::None, None),
         (Method::POST, "/api/v1/tokens", Who::Admin, Target::None, Some(json!({"name": "new", "scope": "read"}))),
         (Method::DELETE, "/api/v1/tokens/{id}", Who::Admin, Target::Token, None),
+        (Method::GET, "/api/v1/webhooks", Who::Admin, Target::None, None),
+        (Method::POST, "/api/v1/webhooks", Who::Admin, Target::None, Some(json!({"url": HOOK, "events": ["*"]}))),
+        (Method::GET, "/api/v1/webhooks/{id}", Who::Admin, Target::Webhook, None),
+        (Method::PATCH, "/api/v1/webhooks/{id}", Who::Admin, Target::Webhook, Some(json!({"description": "CDN"}))),
+        (Method::DELETE, "/api/v1/webhooks/{id}", Who::Admin, Target::Webhook, None),
+        (Method::POST, "/api/v1/webhooks/{id}/ping", Who::Admin, Target::Webhook, None),
+        (Method::GET, "/api/v1/webhooks/{id}/deliveries", Who::Admin, Target::Webhook, None),
+        (Method::POST, "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry", Who::Admin, Target::Delivery, None),
     ]
 }
 
@@ -116,6 +130,23 @@ async fn make(app: &TestApp, target: Target, n: usize) -> Option<Value> {
         }
         Target::Category => app.create_category(&format!("Mục {n}"), None).await["id"].clone(),
         Target::Tag => app.create_tag(&format!("Thẻ {n}")).await["id"].clone(),
+        Target::Webhook | Target::Delivery => {
+            let mut conn = app.pool.get().expect("connection");
+            let fields = bantin::db::webhooks::WebhookFields {
+                url: HOOK.to_owned(),
+                events: "[\"*\"]".to_owned(),
+                description: None,
+                active: true,
+            };
+            let webhook = bantin::db::webhooks::insert(&mut conn, &fields, "whsec_AAAA").expect("webhook").id;
+            if let Target::Webhook = target {
+                json!(webhook)
+            } else {
+                let queued = bantin::webhooks::send_to(&mut conn, "ping", &json!({"id": webhook}), Some(webhook))
+                    .expect("queued");
+                json!([webhook, queued[0]])
+            }
+        }
         Target::Token => {
             let mut conn = app.pool.get().expect("connection");
             bantin::db::tokens::create(&mut conn, &format!("tam-{n}"), "read").expect("token");
@@ -145,7 +176,9 @@ async fn every_write_endpoint_answers_each_role_as_the_contract_says() {
         for (method, operation) in operations.as_object().expect("operations") {
             let method: Method = method.to_uppercase().parse().expect("method");
             let writes = method != Method::GET && method != Method::HEAD;
-            let admin_read = operation["tags"].as_array().is_some_and(|t| t.contains(&json!("tokens")));
+            let admin_read = operation["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("tokens")) || t.contains(&json!("webhooks")));
             if writes || admin_read {
                 assert!(
                     table.iter().any(|(m, p, ..)| *m == method && p == path),
@@ -166,6 +199,7 @@ async fn every_write_endpoint_answers_each_role_as_the_contract_says() {
         for who in EVERYONE {
             n += 1;
             let path = match make(&app, *target, n).await {
+                Some(Value::Array(ids)) => path.replace("{id}", &ids[0].to_string()).replace("{delivery_id}", &ids[1].to_string()),
                 Some(id) => path.replace("{id}", &id.to_string()).replace("{version}", "1"),
                 None => (*path).to_owned(),
             };

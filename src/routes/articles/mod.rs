@@ -216,6 +216,29 @@ pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<Article, ApiError>
     full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?)
 }
 
+/// The data of an article event: the whole article as an editor sees it.
+pub fn event_data(conn: &mut SqliteConnection, id: i32) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(reload(conn, id)?).map_err(ApiError::internal)
+}
+
+/// Queues the webhook events of a change to article `id`, in the change's
+/// transaction: `event` with the article, then `article.published` or
+/// `article.unpublished` when the change made it visible to the public or took it
+/// away (`was_announced`: whether it was visible before).
+pub fn queue_events(conn: &mut SqliteConnection, id: i32, event: &str, was_announced: bool) -> Result<(), ApiError> {
+    if !db::webhooks::any_active(conn)? {
+        return Ok(());
+    }
+    let data = reload(conn, id)?;
+    crate::webhooks::emit(conn, event, &data)?;
+    match (was_announced, db::webhooks::announced(conn, id)?) {
+        (false, true) => crate::webhooks::emit(conn, "article.published", &data)?,
+        (true, false) => crate::webhooks::emit(conn, "article.unpublished", &data)?,
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Whether the public may see `row` at `now`.
 pub fn visible_to_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
     row.status == "published" && row.published_at.is_some_and(|at| at <= now) && row.trashed_at.is_none()

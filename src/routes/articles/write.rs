@@ -360,7 +360,9 @@ pub async fn create(state: State, writer: Contributor, input: ApiJson<ArticleInp
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
-            Ok::<_, ApiError>(store::insert(conn, &fields, &tag_ids, Some(&editor))?)
+            let row = store::insert(conn, &fields, &tag_ids, Some(&editor))?;
+            super::queue_events(conn, row.id, "article.created", false)?;
+            Ok::<_, ApiError>(row)
         })?;
         views.sync(conn, row.id)?;
         reload(conn, row.id)
@@ -468,7 +470,10 @@ where
                 return Ok::<_, ApiError>(current);
             }
             revisions::keep(conn, &current, current_slugs, keep)?;
-            Ok(store::update(conn, id, &fields, &tag_ids, Some(&editor))?)
+            let was_announced = db::webhooks::announced(conn, id)?;
+            let row = store::update(conn, id, &fields, &tag_ids, Some(&editor))?;
+            super::queue_events(conn, id, "article.updated", was_announced)?;
+            Ok(row)
         });
         views.sync(conn, id)?;
         reload(conn, row?.id)
@@ -526,8 +531,11 @@ pub async fn remove(
             if_match.check('a', id, current.version)?;
             if permanent {
                 store::delete(conn, id)?;
+                crate::webhooks::emit(conn, "article.deleted", &crate::webhooks::Deleted { id })?;
             } else {
+                let was_announced = db::webhooks::announced(conn, id)?;
                 store::set_trashed(conn, id, Some(db::now()))?;
+                super::queue_events(conn, id, "article.trashed", was_announced)?;
             }
             Ok::<_, ApiError>(())
         });
@@ -561,7 +569,9 @@ pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::
                 return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
             }
             if_match.check('a', id, current.version)?;
-            Ok::<_, ApiError>(store::set_trashed(conn, id, None)?)
+            let row = store::set_trashed(conn, id, None)?;
+            super::queue_events(conn, id, "article.restored", false)?;
+            Ok::<_, ApiError>(row)
         });
         views.sync(conn, id)?;
         reload(conn, row?.id)
