@@ -17,34 +17,57 @@ use chrono::{SecondsFormat, Utc};
 use diesel::SqliteConnection;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use sha2::Sha256;
 
 pub use worker::Webhooks;
 
-/// Every event a subscription may ask for (`*` asks for all).
-pub const EVENTS: [&str; 20] = [
-    "article.created",
-    "article.updated",
-    "article.published",
-    "article.unpublished",
-    "article.trashed",
-    "article.restored",
-    "article.deleted",
-    "category.created",
-    "category.updated",
-    "category.deleted",
-    "tag.created",
-    "tag.updated",
-    "tag.deleted",
-    "author.created",
-    "author.updated",
-    "author.deleted",
-    "media.created",
-    "media.deleted",
-    "ping",
-    "*",
-];
+/// An event a subscription may ask for; `*` asks for all. `media.*` are accepted
+/// ahead of the media library, which will send them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub enum EventName {
+    #[serde(rename = "article.created")]
+    ArticleCreated,
+    #[serde(rename = "article.updated")]
+    ArticleUpdated,
+    #[serde(rename = "article.published")]
+    ArticlePublished,
+    #[serde(rename = "article.unpublished")]
+    ArticleUnpublished,
+    #[serde(rename = "article.trashed")]
+    ArticleTrashed,
+    #[serde(rename = "article.restored")]
+    ArticleRestored,
+    #[serde(rename = "article.deleted")]
+    ArticleDeleted,
+    #[serde(rename = "category.created")]
+    CategoryCreated,
+    #[serde(rename = "category.updated")]
+    CategoryUpdated,
+    #[serde(rename = "category.deleted")]
+    CategoryDeleted,
+    #[serde(rename = "tag.created")]
+    TagCreated,
+    #[serde(rename = "tag.updated")]
+    TagUpdated,
+    #[serde(rename = "tag.deleted")]
+    TagDeleted,
+    #[serde(rename = "author.created")]
+    AuthorCreated,
+    #[serde(rename = "author.updated")]
+    AuthorUpdated,
+    #[serde(rename = "author.deleted")]
+    AuthorDeleted,
+    #[serde(rename = "media.created")]
+    MediaCreated,
+    #[serde(rename = "media.deleted")]
+    MediaDeleted,
+    #[serde(rename = "ping")]
+    Ping,
+    #[serde(rename = "*")]
+    All,
+}
 
 /// A new signing secret: `whsec_` and 32 random bytes in base64.
 pub fn new_secret() -> String {

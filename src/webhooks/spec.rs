@@ -83,6 +83,10 @@ pub fn document(api: &mut OpenApi) {
                  Deliveries to one subscription arrive in the order of the changes; one may arrive twice.",
             ))
             .tag("webhooks")
+            .operation_id(Some(format!("webhook_{}", event.replace('.', "_"))))
+            // The receiver checks `webhook-signature`; no bearer token is sent.
+            .securities(Some(Vec::<utoipa::openapi::security::SecurityRequirement>::new()))
+            .response("400", ResponseBuilder::new().description("Refused by the receiver: retried like any non-2xx").build())
             .parameter(header("webhook-id", "The message id (`msg_…`), the same on every retry: deduplicate on it"))
             .parameter(header("webhook-timestamp", "Unix seconds when this attempt was signed"))
             .parameter(header(
