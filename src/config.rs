@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Default database file.
@@ -161,7 +162,7 @@ pub struct ServeArgs {
     #[arg(long, env = "BANTIN_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
     /// Fill an empty database with a small Vietnamese demo site.
-    #[arg(long, env = "BANTIN_DEMO")]
+    #[arg(long, env = "BANTIN_DEMO", value_parser = FalseyValueParser::new())]
     pub demo: bool,
     /// Allowed CORS origins, comma-separated (`*` for any).
     #[arg(long, env = "BANTIN_CORS_ORIGINS", value_delimiter = ',')]
@@ -196,7 +197,7 @@ pub struct ServeArgs {
 
     /// Let webhooks reach loopback, private and link-local addresses (refused by
     /// default: a webhook must not become a way into the inner network).
-    #[arg(long, env = "BANTIN_WEBHOOK_ALLOW_PRIVATE")]
+    #[arg(long, env = "BANTIN_WEBHOOK_ALLOW_PRIVATE", value_parser = FalseyValueParser::new())]
     pub webhook_allow_private: bool,
 }
 
@@ -250,5 +251,18 @@ mod tests {
         assert_eq!(bare.search_dir(), PathBuf::from("./bantin.db.search"));
         let moved = Cli::try_parse_from(["bantin", "reindex", "--search-dir", "/srv/idx"]).expect("parse");
         assert_eq!(moved.search_dir(), PathBuf::from("/srv/idx"));
+    }
+
+    #[test]
+    fn switches_take_1_and_0_from_the_environment() {
+        // Only this test reads BANTIN_WEBHOOK_ALLOW_PRIVATE.
+        for (value, on) in [("1", true), ("true", true), ("0", false), ("false", false), ("off", false)] {
+            std::env::set_var("BANTIN_WEBHOOK_ALLOW_PRIVATE", value);
+            let cli = Cli::try_parse_from(["bantin"]).expect("parse");
+            assert_eq!(cli.serve.webhook_allow_private, on, "{value}");
+        }
+        std::env::remove_var("BANTIN_WEBHOOK_ALLOW_PRIVATE");
+        assert!(!Cli::try_parse_from(["bantin"]).expect("parse").serve.webhook_allow_private);
+        assert!(Cli::try_parse_from(["bantin", "--webhook-allow-private"]).expect("parse").serve.webhook_allow_private);
     }
 }
