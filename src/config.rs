@@ -199,6 +199,20 @@ pub struct ServeArgs {
     /// default: a webhook must not become a way into the inner network).
     #[arg(long, env = "BANTIN_WEBHOOK_ALLOW_PRIVATE", value_parser = FalseyValueParser::new())]
     pub webhook_allow_private: bool,
+
+    /// The public site's address (e.g. https://baoquangnam.vn): turns on /feed.xml,
+    /// /feed.json, /sitemap.xml and /sitemaps/*.xml (404 without it).
+    #[arg(long, env = "BANTIN_SITE_URL")]
+    pub site_url: Option<String>,
+    /// The site's name in feeds and the news sitemap (default: the site's host).
+    #[arg(long, env = "BANTIN_SITE_NAME")]
+    pub site_name: Option<String>,
+    /// An article's public URL; placeholders {site} {slug} {id} {category} {yyyy} {mm} {dd}.
+    #[arg(long, env = "BANTIN_ARTICLE_URL", default_value = crate::feeds::site::DEFAULT_ARTICLE_URL)]
+    pub article_url: String,
+    /// A category's public URL; placeholders {site} {category}.
+    #[arg(long, env = "BANTIN_CATEGORY_URL", default_value = crate::feeds::site::DEFAULT_CATEGORY_URL)]
+    pub category_url: String,
 }
 
 impl ServeArgs {
@@ -223,6 +237,10 @@ impl Default for ServeArgs {
             revisions_keep: DEFAULT_REVISIONS_KEEP,
             trash_days: DEFAULT_TRASH_DAYS,
             webhook_allow_private: false,
+            site_url: None,
+            site_name: None,
+            article_url: crate::feeds::site::DEFAULT_ARTICLE_URL.to_owned(),
+            category_url: crate::feeds::site::DEFAULT_CATEGORY_URL.to_owned(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod feeds;
 pub mod generation;
 pub mod html;
 pub mod http;
@@ -56,7 +57,7 @@ macro_rules! resource_services {
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{articles, authors, categories, ops, tags, tokens, views, webhooks};
+    use routes::{articles, authors, categories, feeds, ops, tags, tokens, views, webhooks};
     let api = scope::scope("/api/v1")
         .service(articles::list::list)
         .service(articles::search::suggest)
@@ -90,7 +91,13 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
-        .service(http::metrics::metrics);
+        .service(http::metrics::metrics)
+        .service(feeds::feed_xml)
+        .service(feeds::feed_json)
+        .service(feeds::sitemap_index)
+        .service(feeds::article_sitemap)
+        .service(feeds::category_sitemap)
+        .service(feeds::news_sitemap);
 }
 
 /// The OpenAPI document of the server, as served at `/openapi.json`.

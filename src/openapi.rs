@@ -36,6 +36,7 @@ use crate::text;
         (name = "tokens", description = "API tokens and their roles (admin)"),
         (name = "webhooks", description = "Signed notifications of content changes (admin); the payloads are under `webhooks`"),
         (name = "operations", description = "Health and readiness"),
+        (name = "feeds", description = "RSS, JSON Feed and sitemaps of the public site (outside `/api`; 404 unless `BANTIN_SITE_URL` is set)"),
     )
 )]
 pub struct ApiDoc;
@@ -227,7 +228,8 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
             let needs_token = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let restores = method == Method::Post && path.ends_with("/restore");
             let precondition = (resource && matches!(method, Method::Put | Method::Patch | Method::Delete)) || restores;
-            let read = in_api && method == Method::Get;
+            let feed = crate::routes::feeds::PATHS.contains(&path.as_str());
+            let read = (in_api || feed) && method == Method::Get;
             if precondition {
                 parameters.push(header_parameter(
                     "If-Match",
@@ -295,7 +297,11 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
                     &[(
                         "Cache-Control",
                         Type::String,
-                        "`public, max-age=60` anonymously, `private, no-store` with a token",
+                        if feed {
+                            "`public, max-age=300`"
+                        } else {
+                            "`public, max-age=60` anonymously, `private, no-store` with a token"
+                        },
                     )],
                 );
                 responses.insert(

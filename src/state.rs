@@ -35,6 +35,8 @@ pub struct AppState {
     pub revisions_keep: u32,
     /// The webhook delivery worker.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// The public site's feeds and sitemaps.
+    pub feeds: Arc<crate::feeds::Feeds>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
                 args.webhook_allow_private,
                 crate::routes::articles::event_data,
             )?,
+            feeds: Arc::new(crate::feeds::Feeds::from_settings(args)?),
         })
     }
 }

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod authors;
 pub mod categories;
+pub mod feeds;
 pub mod revisions;
 pub mod search;
 pub mod sql;

@@ -4,6 +4,7 @@ pub mod articles;
 pub mod authors;
 pub mod categories;
 pub mod fallback;
+pub mod feeds;
 pub mod ops;
 pub mod resource;
 pub mod tags;

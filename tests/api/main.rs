@@ -6,6 +6,7 @@ mod categories;
 mod cursor_walks;
 mod data;
 mod errors;
+mod feeds;
 mod helpers;
 mod http;
 mod newsroom;
