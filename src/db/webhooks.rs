@@ -109,8 +109,7 @@ pub fn enqueue(conn: &mut SqliteConnection, event: &str, body: &str, only: Optio
     if let Some(id) = only {
         query = query.filter(webhooks::id.eq(id));
     }
-    let wanting: Vec<i32> =
-        query
+    let wanting: Vec<i32> = query
         .select(WebhookRow::as_select())
         .load(conn)?
         .into_iter()
@@ -122,7 +121,11 @@ pub fn enqueue(conn: &mut SqliteConnection, event: &str, body: &str, only: Optio
     }
     let now = super::now();
     let message: i32 = diesel::insert_into(webhook_messages::table)
-        .values((webhook_messages::event.eq(event), webhook_messages::body.eq(body), webhook_messages::created_at.eq(now)))
+        .values((
+            webhook_messages::event.eq(event),
+            webhook_messages::body.eq(body),
+            webhook_messages::created_at.eq(now),
+        ))
         .returning(webhook_messages::id)
         .get_result(conn)?;
     let mut queued = Vec::with_capacity(wanting.len());
@@ -206,12 +209,7 @@ pub fn backoff(attempts: i32) -> Duration {
 /// Records an attempt of delivery `id` at `now`: succeeded, or pending with the next
 /// try, or failed once the next try would fall after its give-up time.
 pub fn record(conn: &mut SqliteConnection, id: i32, outcome: &Outcome, now: NaiveDateTime) -> QueryResult<()> {
-    let Some(row) = webhook_deliveries::table
-        .find(id)
-        .select(DeliveryRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(row) = webhook_deliveries::table.find(id).select(DeliveryRow::as_select()).first(conn).optional()? else {
         return Ok(());
     };
     let attempts = row.attempts + 1;
@@ -292,11 +290,9 @@ pub fn prune(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usi
             .filter(webhook_deliveries::updated_at.lt(before)),
     )
     .execute(conn)?;
-    diesel::delete(webhook_messages::table.filter(webhook_messages::created_at.lt(before)).filter(
-        diesel::dsl::not(diesel::dsl::exists(
-            webhook_deliveries::table.filter(webhook_deliveries::message_id.eq(webhook_messages::id)),
-        )),
-    ))
+    diesel::delete(webhook_messages::table.filter(webhook_messages::created_at.lt(before)).filter(diesel::dsl::not(
+        diesel::dsl::exists(webhook_deliveries::table.filter(webhook_deliveries::message_id.eq(webhook_messages::id))),
+    )))
     .execute(conn)?;
     Ok(gone)
 }

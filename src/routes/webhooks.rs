@@ -191,11 +191,12 @@ fn found(conn: &mut diesel::SqliteConnection, id: i32) -> Result<WebhookRow, Api
 )]
 #[get("/webhooks")]
 pub async fn list(listing: Listing<NoFilters, Admin>) -> Answer {
-    listing.page_of(|conn, offset, limit| {
-        let (rows, total) = store::page(conn, offset, limit)?;
-        Ok((rows.into_iter().map(Webhook::from).collect(), total))
-    })
-    .await
+    listing
+        .page_of(|conn, offset, limit| {
+            let (rows, total) = store::page(conn, offset, limit)?;
+            Ok((rows.into_iter().map(Webhook::from).collect(), total))
+        })
+        .await
 }
 
 /// Create a webhook (admin).
@@ -324,12 +325,13 @@ pub async fn ping(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
 #[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(listing: Listing<NoFilters, Admin>, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
-    listing.page_of(move |conn, offset, limit| {
-        found(conn, id)?;
-        let (rows, total) = store::deliveries(conn, id, offset, limit)?;
-        Ok((rows.into_iter().map(Delivery::from).collect(), total))
-    })
-    .await
+    listing
+        .page_of(move |conn, offset, limit| {
+            found(conn, id)?;
+            let (rows, total) = store::deliveries(conn, id, offset, limit)?;
+            Ok((rows.into_iter().map(Delivery::from).collect(), total))
+        })
+        .await
 }
 
 /// Send a delivery again (admin).

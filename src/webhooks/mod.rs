@@ -18,8 +18,8 @@ use diesel::SqliteConnection;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use sha2::Sha256;
+use utoipa::ToSchema;
 
 pub use worker::Webhooks;
 

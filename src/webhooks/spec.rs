@@ -66,9 +66,7 @@ pub fn document(api: &mut OpenApi) {
                 "timestamp",
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                        utoipa::openapi::KnownFormat::DateTime,
-                    )))
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)))
                     .description(Some("When the change happened (UTC)")),
             )
             .required("timestamp")
@@ -86,7 +84,10 @@ pub fn document(api: &mut OpenApi) {
             .operation_id(Some(format!("webhook_{}", event.replace('.', "_"))))
             // The receiver checks `webhook-signature`; no bearer token is sent.
             .securities(Some(Vec::<utoipa::openapi::security::SecurityRequirement>::new()))
-            .response("400", ResponseBuilder::new().description("Refused by the receiver: retried like any non-2xx").build())
+            .response(
+                "400",
+                ResponseBuilder::new().description("Refused by the receiver: retried like any non-2xx").build(),
+            )
             .parameter(header("webhook-id", "The message id (`msg_…`), the same on every retry: deduplicate on it"))
             .parameter(header("webhook-timestamp", "Unix seconds when this attempt was signed"))
             .parameter(header(

@@ -106,7 +106,8 @@ impl Worker {
             }
             if pruned.elapsed() >= PRUNE_EVERY {
                 pruned = Instant::now();
-                if let Err(why) = blocking(&this.pool, |conn| store::prune(conn, db::now()).map_err(|e| e.to_string())).await
+                if let Err(why) =
+                    blocking(&this.pool, |conn| store::prune(conn, db::now()).map_err(|e| e.to_string())).await
                 {
                     log::warn!("cannot prune the webhook log: {why}");
                 }

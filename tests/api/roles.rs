@@ -199,7 +199,9 @@ async fn every_write_endpoint_answers_each_role_as_the_contract_says() {
         for who in EVERYONE {
             n += 1;
             let path = match make(&app, *target, n).await {
-                Some(Value::Array(ids)) => path.replace("{id}", &ids[0].to_string()).replace("{delivery_id}", &ids[1].to_string()),
+                Some(Value::Array(ids)) => {
+                    path.replace("{id}", &ids[0].to_string()).replace("{delivery_id}", &ids[1].to_string())
+                }
                 Some(id) => path.replace("{id}", &id.to_string()).replace("{version}", "1"),
                 None => (*path).to_owned(),
             };

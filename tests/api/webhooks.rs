@@ -77,11 +77,7 @@ impl Receiver {
             if done(&got) {
                 return got;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: got {:?}",
-                got.iter().map(Received::kind).collect::<Vec<_>>()
-            );
+            assert!(Instant::now() < deadline, "{what}: got {:?}", got.iter().map(Received::kind).collect::<Vec<_>>());
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -114,9 +110,8 @@ async fn admin(app: &TestApp) -> String {
 
 /// Subscribes `url` to `events`; the answer (with the secret).
 async fn subscribe(app: &TestApp, admin: &str, url: &str, events: Value) -> Value {
-    let made = app
-        .send(Method::POST, "/api/v1/webhooks", As::Token(admin), Some(json!({"url": url, "events": events})))
-        .await;
+    let made =
+        app.send(Method::POST, "/api/v1/webhooks", As::Token(admin), Some(json!({"url": url, "events": events}))).await;
     assert_eq!(made.status, 201, "{}", made.body);
     made.body
 }
