@@ -55,49 +55,34 @@ macro_rules! resource_services {
     };
 }
 
+/// `$scope` with each of `$handler` registered, in order.
+macro_rules! services {
+    ($scope:expr => $($handler:path),+ $(,)?) => {
+        $scope$(.service($handler))+
+    };
+}
+
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::articles::{list, revisions, search, write};
     use routes::{articles, authors, categories, feeds, ops, tags, tokens, views, webhooks};
-    let api = scope::scope("/api/v1")
-        .service(articles::list::list)
-        .service(articles::search::suggest)
-        .service(views::popular)
-        .service(views::record)
-        .service(views::show)
-        .service(views::set)
-        .service(views::reset)
-        .service(articles::show_by_slug)
-        .service(articles::list::related)
-        .service(articles::show)
-        .service(articles::write::create)
-        .service(articles::write::replace)
-        .service(articles::write::update)
-        .service(articles::write::remove)
-        .service(articles::write::restore)
-        .service(articles::revisions::list_revisions)
-        .service(articles::revisions::show_revision)
-        .service(articles::write::restore_revision);
+    let api = services! { scope::scope("/api/v1") =>
+        list::list, search::suggest, views::popular, views::record, views::show, views::set, views::reset,
+        articles::show_by_slug, list::related, articles::show,
+        write::create, write::replace, write::update, write::remove, write::restore,
+        revisions::list_revisions, revisions::show_revision, write::restore_revision,
+    };
     let api = resource_services!(api, authors, categories, tags);
-    let api = api
-        .service(webhooks::list)
-        .service(webhooks::create)
-        .service(webhooks::show)
-        .service(webhooks::update)
-        .service(webhooks::remove)
-        .service(webhooks::ping)
-        .service(webhooks::deliveries)
-        .service(webhooks::retry);
-    cfg.service(api.service(tokens::list).service(tokens::create).service(tokens::remove))
-        .service(ops::healthz)
-        .service(ops::readyz)
-        .service(ops::openapi_json)
-        .service(http::metrics::metrics)
-        .service(feeds::feed_xml)
-        .service(feeds::feed_json)
-        .service(feeds::sitemap_index)
-        .service(feeds::article_sitemap)
-        .service(feeds::category_sitemap)
-        .service(feeds::news_sitemap);
+    let api = services! { api =>
+        webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::remove, webhooks::ping,
+        webhooks::deliveries, webhooks::retry,
+        tokens::list, tokens::create, tokens::remove,
+    };
+    services! { cfg.service(api) =>
+        ops::healthz, ops::readyz, ops::openapi_json, http::metrics::metrics,
+        feeds::feed_xml, feeds::feed_json, feeds::sitemap_index, feeds::article_sitemap, feeds::category_sitemap,
+        feeds::news_sitemap,
+    };
 }
 
 /// The OpenAPI document of the server, as served at `/openapi.json`.

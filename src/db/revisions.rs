@@ -85,14 +85,8 @@ pub fn keep(conn: &mut SqliteConnection, current: &ArticleRow, tags: Vec<String>
 
 /// A page of article `id`'s revisions, newest first, and how many there are.
 pub fn page(conn: &mut SqliteConnection, id: i32, offset: i64, limit: i64) -> QueryResult<(Vec<RevisionRow>, i64)> {
-    let mine = || article_revisions::table.filter(article_revisions::article_id.eq(id));
-    let rows = mine()
-        .order(article_revisions::version.desc())
-        .offset(offset)
-        .limit(limit)
-        .select(RevisionRow::as_select())
-        .load(conn)?;
-    Ok((rows, mine().count().get_result(conn)?))
+    let mine = article_revisions::table.filter(article_revisions::article_id.eq(id));
+    super::page_and_total!(conn, mine, article_revisions::version.desc(), RevisionRow, offset, limit)
 }
 
 /// Version `version` of article `id`.

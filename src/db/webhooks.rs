@@ -73,10 +73,7 @@ pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<WebhookR
 
 /// One page of subscriptions, oldest first, and how many there are.
 pub fn page(conn: &mut SqliteConnection, offset: i64, limit: i64) -> QueryResult<(Vec<WebhookRow>, i64)> {
-    let total = webhooks::table.count().get_result(conn)?;
-    let rows =
-        webhooks::table.order(webhooks::id).offset(offset).limit(limit).select(WebhookRow::as_select()).load(conn)?;
-    Ok((rows, total))
+    super::page_and_total!(conn, webhooks::table, webhooks::id, WebhookRow, offset, limit)
 }
 
 /// Stores a new subscription with `secret`.
@@ -254,15 +251,8 @@ pub fn deliveries(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<DeliveryRow>, i64)> {
-    let of = || webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook));
-    let total = of().count().get_result(conn)?;
-    let rows = of()
-        .order(webhook_deliveries::id.desc())
-        .offset(offset)
-        .limit(limit)
-        .select(DeliveryRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let of = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook));
+    super::page_and_total!(conn, of, webhook_deliveries::id.desc(), DeliveryRow, offset, limit)
 }
 
 /// Sends delivery `id` again as soon as its turn comes, retried for another three

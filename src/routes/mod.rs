@@ -117,6 +117,11 @@ pub fn counted<R: crate::db::Stored, T>(
         .collect()
 }
 
+/// A page of `rows` and their total, each row made into its API object by `make`.
+pub fn mapped<R, T>((rows, total): (Vec<R>, i64), make: impl FnMut(R) -> T) -> Result<(Vec<T>, i64), ApiError> {
+    Ok((rows.into_iter().map(make).collect(), total))
+}
+
 /// A `limit` query parameter: `default` when absent, 400 outside 1 to `max`.
 pub fn limit_in(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(default);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{utc, Listing, NoFilters, PageParams, Paged};
+use super::{mapped, utc, Listing, NoFilters, PageParams, Paged};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::tokens::{self as store, TokenRow};
@@ -117,11 +117,7 @@ pub struct TokenInput {
 )]
 #[get("/tokens")]
 pub async fn list(list: Listing<NoFilters, Admin>) -> Answer {
-    list.page_of(|conn, offset, limit| {
-        let (rows, total) = store::page(conn, offset, limit)?;
-        Ok((rows.into_iter().map(Token::from).collect(), total))
-    })
-    .await
+    list.page_of(|conn, offset, limit| mapped(store::page(conn, offset, limit)?, Token::from)).await
 }
 
 /// Create a token (admin).

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{utc, Listing, NoFilters, PageParams, Paged};
+use super::{mapped, utc, Listing, NoFilters, PageParams, Paged};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::webhooks::{self as store, DeliveryRow, WebhookFields, WebhookRow};
@@ -191,12 +191,7 @@ fn found(conn: &mut diesel::SqliteConnection, id: i32) -> Result<WebhookRow, Api
 )]
 #[get("/webhooks")]
 pub async fn list(listing: Listing<NoFilters, Admin>) -> Answer {
-    listing
-        .page_of(|conn, offset, limit| {
-            let (rows, total) = store::page(conn, offset, limit)?;
-            Ok((rows.into_iter().map(Webhook::from).collect(), total))
-        })
-        .await
+    listing.page_of(|conn, offset, limit| mapped(store::page(conn, offset, limit)?, Webhook::from)).await
 }
 
 /// Create a webhook (admin).
@@ -208,7 +203,6 @@ pub async fn list(listing: Listing<NoFilters, Admin>) -> Answer {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; `secret` signs its deliveries", body = NewWebhook),
-        (status = 422, description = "Invalid or unknown fields, an unknown event, or a URL that is not http(s) or whose host is not public"),
     )
 )]
 #[post("/webhooks")]
@@ -242,7 +236,6 @@ pub async fn show(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Webhook),
-        (status = 422, description = "Invalid or unknown fields, an unknown event, or a URL that is not http(s) or whose host is not public"),
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -328,8 +321,7 @@ pub async fn deliveries(listing: Listing<NoFilters, Admin>, id: web::Path<i32>) 
     listing
         .page_of(move |conn, offset, limit| {
             found(conn, id)?;
-            let (rows, total) = store::deliveries(conn, id, offset, limit)?;
-            Ok((rows.into_iter().map(Delivery::from).collect(), total))
+            mapped(store::deliveries(conn, id, offset, limit)?, Delivery::from)
         })
         .await
 }

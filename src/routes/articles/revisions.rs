@@ -11,7 +11,7 @@ use crate::auth::Access;
 use crate::db::articles::{ArticleFields, ArticleRow};
 use crate::db::revisions::{self, RevisionRow};
 use crate::error::ApiError;
-use crate::routes::{utc, Listing, PageParams, Paged};
+use crate::routes::{mapped, utc, Listing, PageParams, Paged};
 use crate::routes::{Answer, State};
 use crate::schema::tags;
 use crate::{db, html};
@@ -90,8 +90,7 @@ pub async fn list_revisions(list: Listing, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     list.page_of(move |conn, offset, limit| {
         super::found(conn, id)?;
-        let (rows, total) = revisions::page(conn, id, offset, limit)?;
-        Ok((rows.into_iter().map(Revision::from).collect(), total))
+        mapped(revisions::page(conn, id, offset, limit)?, Revision::from)
     })
     .await
 }
