@@ -11,8 +11,14 @@ use serde::Deserialize;
 
 use super::articles::{self, ListFilter, SortField};
 use super::sql::with_list;
-use crate::feeds::FeedArticle;
+use crate::feeds::{ArticleLink, FeedArticle};
 use crate::schema::{articles as a, categories};
+
+/// Whether the article in the row is visible at `now`: published, due and not in the trash.
+#[diesel::dsl::auto_type]
+fn visible_at(now: NaiveDateTime) -> _ {
+    a::status.eq("published").and(a::trashed_at.is_null()).and(a::published_at.le(now))
+}
 
 /// A name in the JSON of [`articles::Loaded`].
 #[derive(Deserialize)]
@@ -83,12 +89,54 @@ pub fn article_files(conn: &mut SqliteConnection, now: NaiveDateTime, per_file: 
     .load(conn)
 }
 
-/// An article as sitemaps show it: where it is and when it changed.
-pub type SitemapArticle = (i32, String, Option<String>, NaiveDateTime, NaiveDateTime);
+/// What a visible article's public URL is made of (articles left-joined to categories).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ArticleLinkRow {
+    /// Article id.
+    pub id: i32,
+    /// Article slug.
+    pub slug: String,
+    /// Its category's slug, if it has one.
+    #[diesel(select_expression = categories::slug.nullable())]
+    pub category: Option<String>,
+    /// When it was published (UTC).
+    #[diesel(select_expression = a::published_at.assume_not_null())]
+    pub published_at: NaiveDateTime,
+}
 
-/// The visible articles at `now` by id, `limit` of them after `offset`, as (id, slug,
-/// category slug, published_at, updated_at), read one row at a time (a file of 50,000
-/// is never all in memory as rows).
+impl ArticleLinkRow {
+    /// What its URL is made of.
+    pub fn link(&self) -> ArticleLink<'_> {
+        ArticleLink {
+            id: self.id,
+            slug: &self.slug,
+            category: self.category.as_deref(),
+            published_at: self.published_at,
+        }
+    }
+}
+
+/// An article as sitemaps show it: where it is and when it changed.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct SitemapArticle {
+    /// Where it is.
+    #[diesel(embed)]
+    pub at: ArticleLinkRow,
+    /// When its content last changed (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+impl SitemapArticle {
+    /// Its last edit, or its publication when that came later.
+    pub fn modified(&self) -> NaiveDateTime {
+        self.updated_at.max(self.at.published_at)
+    }
+}
+
+/// The visible articles at `now` by id, `limit` of them after `offset`, read one row
+/// at a time (a file of 50,000 is never all in memory as rows).
 pub fn article_file(
     conn: &mut SqliteConnection,
     now: NaiveDateTime,
@@ -97,13 +145,11 @@ pub fn article_file(
 ) -> QueryResult<impl Iterator<Item = QueryResult<SitemapArticle>> + '_> {
     a::table
         .left_join(categories::table)
-        .filter(a::status.eq("published"))
-        .filter(a::trashed_at.is_null())
-        .filter(a::published_at.le(now))
+        .filter(visible_at(now))
         .order(a::id)
         .offset(offset)
         .limit(limit)
-        .select((a::id, a::slug, categories::slug.nullable(), a::published_at.assume_not_null(), a::updated_at))
+        .select(SitemapArticle::as_select())
         .load_iter::<SitemapArticle, DefaultLoadingMode>(conn)
 }
 
@@ -128,9 +174,7 @@ pub fn category_pages(
         .select((categories::id, categories::slug, categories::parent_id, categories::updated_at))
         .load(conn)?;
     let latest: Vec<(Option<i32>, Option<NaiveDateTime>, Option<NaiveDateTime>)> = a::table
-        .filter(a::status.eq("published"))
-        .filter(a::trashed_at.is_null())
-        .filter(a::published_at.le(now))
+        .filter(visible_at(now))
         .group_by(a::category_id)
         .select((a::category_id, diesel::dsl::max(a::updated_at), diesel::dsl::max(a::published_at)))
         .load(conn)?;
@@ -159,8 +203,16 @@ pub fn category_pages(
     Ok((pages, home))
 }
 
-/// An article of the news sitemap: (id, slug, title, category slug, published_at).
-pub type NewsArticle = (i32, String, String, Option<String>, NaiveDateTime);
+/// An article of the news sitemap.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct NewsArticle {
+    /// Where it is.
+    #[diesel(embed)]
+    pub at: ArticleLinkRow,
+    /// Headline.
+    pub title: String,
+}
 
 /// The visible articles published after `since` (and by `now`), newest first, at most `limit`.
 pub fn news(
@@ -171,12 +223,10 @@ pub fn news(
 ) -> QueryResult<Vec<NewsArticle>> {
     a::table
         .left_join(categories::table)
-        .filter(a::status.eq("published"))
-        .filter(a::trashed_at.is_null())
-        .filter(a::published_at.le(now))
+        .filter(visible_at(now))
         .filter(a::published_at.gt(since))
         .order((a::published_at.desc(), a::id.desc()))
         .limit(limit)
-        .select((a::id, a::slug, a::title, categories::slug.nullable(), a::published_at.assume_not_null()))
+        .select(NewsArticle::as_select())
         .load(conn)
 }

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use actix_web::web::Bytes;
 use chrono::{NaiveDateTime, SecondsFormat};
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::Writer;
 
 pub use site::{ArticleLink, Site};
 
@@ -95,6 +97,19 @@ pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Owned(text.chars().filter(|c| allowed(*c)).collect())
     }
+}
+
+/// A writer of an XML document, its declaration written.
+fn xml_document() -> std::io::Result<Writer<Vec<u8>>> {
+    let mut writer = Writer::new(Vec::new());
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    Ok(writer)
+}
+
+/// Writes the element `name` holding `value` as text (see [`xml_safe`]).
+fn xml_text<W: std::io::Write>(writer: &mut Writer<W>, name: &str, value: &str) -> std::io::Result<()> {
+    writer.create_element(name).write_text_content(BytesText::new(&xml_safe(value)))?;
+    Ok(())
 }
 
 /// A made answer: its body, content type and `ETag`.

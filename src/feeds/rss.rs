@@ -2,10 +2,10 @@
 
 use std::io;
 
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::BytesText;
 use quick_xml::Writer;
 
-use super::{item_id, xml_safe, Channel, FeedArticle, Site};
+use super::{item_id, xml_document, xml_text as text, Channel, FeedArticle, Site};
 
 /// `Content-Type` of an RSS feed.
 pub const CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
@@ -14,15 +14,9 @@ const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 /// Dublin Core: the byline in `dc:creator` (RSS's own `author` must be an e-mail address).
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 
-fn text<W: io::Write>(writer: &mut Writer<W>, name: &str, value: &str) -> io::Result<()> {
-    writer.create_element(name).write_text_content(BytesText::new(&xml_safe(value)))?;
-    Ok(())
-}
-
 /// The RSS document of `articles` (newest first) on `channel`.
 pub fn write(site: &Site, channel: &Channel, articles: &[FeedArticle]) -> io::Result<Vec<u8>> {
-    let mut writer = Writer::new(Vec::new());
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut writer = xml_document()?;
     writer
         .create_element("rss")
         .with_attributes([("version", "2.0"), ("xmlns:content", CONTENT_NS), ("xmlns:dc", DC_NS)])

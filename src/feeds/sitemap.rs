@@ -4,10 +4,10 @@
 use std::io;
 
 use chrono::NaiveDateTime;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 use quick_xml::Writer;
 
-use super::{w3c, xml_safe};
+use super::{w3c, xml_document, xml_text as text};
 
 /// `Content-Type` of sitemaps.
 pub const CONTENT_TYPE: &str = "application/xml";
@@ -37,66 +37,81 @@ pub fn article_file_path(n: usize) -> String {
     format!("/sitemaps/articles-{n}.xml")
 }
 
-fn start(writer: &mut Writer<Vec<u8>>) -> io::Result<()> {
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-}
-
-fn text(writer: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
-    writer.create_element(name).write_text_content(BytesText::new(&xml_safe(value)))?;
+/// Writes `<{element}>` with the page's location and, if known, its last change.
+fn page<W: io::Write>(w: &mut Writer<W>, element: &str, loc: &str, lastmod: Option<NaiveDateTime>) -> io::Result<()> {
+    w.create_element(element).write_inner_content(|w| {
+        text(w, "loc", loc)?;
+        if let Some(lastmod) = lastmod {
+            text(w, "lastmod", &w3c(lastmod))?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 
-/// A sitemap index of `files`: (location, last change).
-pub fn index(files: &[(String, Option<NaiveDateTime>)]) -> io::Result<Vec<u8>> {
-    let mut writer = Writer::new(Vec::new());
-    start(&mut writer)?;
+/// A page of a sitemap, or a sitemap of an index: its location and last change.
+pub type Entry = (String, Option<NaiveDateTime>);
+
+/// A sitemap index of `files`.
+pub fn index(files: impl IntoIterator<Item = Entry>) -> io::Result<Vec<u8>> {
+    let mut writer = xml_document()?;
     writer.create_element("sitemapindex").with_attribute(("xmlns", SITEMAP_NS)).write_inner_content(|w| {
         for (loc, lastmod) in files {
-            w.create_element("sitemap").write_inner_content(|w| {
-                text(w, "loc", loc)?;
-                if let Some(lastmod) = lastmod {
-                    text(w, "lastmod", &w3c(*lastmod))?;
-                }
-                Ok(())
-            })?;
+            page(w, "sitemap", &loc, lastmod)?;
         }
         Ok(())
     })?;
     Ok(writer.into_inner())
 }
 
+/// A sitemap of `pages`.
+pub fn urlset(pages: impl IntoIterator<Item = Entry>) -> io::Result<Vec<u8>> {
+    let mut urls = UrlSet::start(false)?;
+    for (loc, lastmod) in pages {
+        urls.url(&loc, lastmod)?;
+    }
+    urls.finish()
+}
+
+/// A Google News sitemap of `articles` of `publication`: (location, publication time, title).
+pub fn news<'a>(
+    publication: &str,
+    articles: impl IntoIterator<Item = (String, NaiveDateTime, &'a str)>,
+) -> io::Result<Vec<u8>> {
+    let mut urls = UrlSet::start(true)?;
+    for (loc, published, title) in articles {
+        urls.news(&loc, publication, published, title)?;
+    }
+    urls.finish()
+}
+
 /// A `urlset` written one URL at a time.
 pub struct UrlSet {
     writer: Writer<Vec<u8>>,
+    urls: usize,
 }
 
 impl UrlSet {
     /// Starts a sitemap; `news` declares the Google News namespace too.
     pub fn start(news: bool) -> io::Result<Self> {
-        let mut writer = Writer::new(Vec::new());
-        start(&mut writer)?;
+        let mut writer = xml_document()?;
         let mut urlset = BytesStart::new("urlset").with_attributes([("xmlns", SITEMAP_NS)]);
         if news {
             urlset.push_attribute(("xmlns:news", NEWS_NS));
         }
         writer.write_event(Event::Start(urlset))?;
-        Ok(Self { writer })
+        Ok(Self { writer, urls: 0 })
     }
 
     /// Adds a page.
     pub fn url(&mut self, loc: &str, lastmod: Option<NaiveDateTime>) -> io::Result<()> {
-        self.writer.create_element("url").write_inner_content(|w| {
-            text(w, "loc", loc)?;
-            if let Some(lastmod) = lastmod {
-                text(w, "lastmod", &w3c(lastmod))?;
-            }
-            Ok(())
-        })?;
-        Ok(())
+        self.urls += 1;
+        page(&mut self.writer, "url", loc, lastmod)
     }
 
     /// Adds a news article of `publication` (in Vietnamese).
     pub fn news(&mut self, loc: &str, publication: &str, published: NaiveDateTime, title: &str) -> io::Result<()> {
+        self.urls += 1;
         self.writer.create_element("url").write_inner_content(|w| {
             text(w, "loc", loc)?;
             w.create_element("news:news").write_inner_content(|w| {
@@ -110,6 +125,11 @@ impl UrlSet {
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// Whether no URL was added.
+    pub fn is_empty(&self) -> bool {
+        self.urls == 0
     }
 
     /// The finished document.

@@ -1,6 +1,7 @@
 //! Public feeds and sitemaps, outside `/api/v1`: `/feed.xml`, `/feed.json`,
 //! `/sitemap.xml` and `/sitemaps/*.xml`. They answer 404 unless `BANTIN_SITE_URL` is set.
 
+use std::fmt::Display;
 use std::sync::Arc;
 
 use actix_web::http::header;
@@ -13,7 +14,7 @@ use utoipa::IntoParams;
 use crate::db::articles::ListFilter;
 use crate::error::ApiError;
 use crate::feeds::sitemap::{self, UrlSet};
-use crate::feeds::{json_feed, rss, Channel, Rendered, Site, FEED_ITEMS};
+use crate::feeds::{json_feed, rss, Channel, FeedArticle, Rendered, Site, FEED_ITEMS};
 use crate::routes::{Answer, State};
 use crate::{db, etag};
 
@@ -30,6 +31,11 @@ pub const PATHS: [&str; 6] = [
 /// How long shared caches may keep a feed or sitemap.
 pub const CACHE_CONTROL: &str = "public, max-age=300";
 
+/// The 404 of a feed, as the spec documents it.
+const NO_FEED: &str = "No category or tag with this slug, or feeds are off (`BANTIN_SITE_URL` is not set)";
+/// The 404 of a sitemap that always exists while sitemaps are on, as the spec documents it.
+const SITEMAPS_OFF: &str = "Sitemaps are off (`BANTIN_SITE_URL` is not set)";
+
 /// Filters of a feed.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,6 +50,15 @@ pub struct FeedFilters {
 
 /// What a document is made of and until when it stays true by time alone.
 type Made = (Rendered, Option<NaiveDateTime>);
+
+/// `body` as a document of `content_type`, true until `until`; failing to write it is a 500.
+fn made(
+    body: Result<Vec<u8>, impl Display>,
+    content_type: &'static str,
+    until: Option<NaiveDateTime>,
+) -> Result<Made, ApiError> {
+    Ok((Rendered::new(body.map_err(ApiError::internal)?, content_type), until))
+}
 
 /// Serves the document `key` from memory while content has not changed since it was
 /// made, else makes it with `make` off the async workers (with a pooled connection)
@@ -91,7 +106,7 @@ fn feed_of(
     site: &Site,
     filters: &FeedFilters,
     now: NaiveDateTime,
-) -> Result<(Channel, Vec<crate::feeds::FeedArticle>), ApiError> {
+) -> Result<(Channel, Vec<FeedArticle>), ApiError> {
     let mut filter = ListFilter::visible(now);
     let mut title = site.name.clone();
     let mut link = site.url.clone();
@@ -121,6 +136,18 @@ fn feed_key(kind: &str, filters: &FeedFilters) -> String {
     format!("{kind}?category{}&tag{}", part(&filters.category), part(&filters.tag))
 }
 
+/// How a feed format writes a channel and its articles.
+type FeedWriter = fn(&Site, &Channel, Vec<FeedArticle>) -> Result<Made, ApiError>;
+
+/// Serves the feed with `filters` in the format `kind`, written by `write`.
+async fn feed(req: &HttpRequest, state: &State, kind: &str, filters: FeedFilters, write: FeedWriter) -> Answer {
+    serve(req, state, feed_key(kind, &filters), move |conn, site, now| {
+        let (channel, articles) = feed_of(conn, site, &filters, now)?;
+        write(site, &channel, articles)
+    })
+    .await
+}
+
 /// RSS 2.0 of the 50 newest visible articles, newest first.
 ///
 /// `category` includes its descendants' articles. Items link to the public site
@@ -131,16 +158,13 @@ fn feed_key(kind: &str, filters: &FeedFilters) -> String {
     params(FeedFilters),
     responses(
         (status = 200, description = "The RSS 2.0 feed", body = String, content_type = "application/rss+xml"),
-        (status = 404, description = "No category or tag with this slug, or feeds are off (`BANTIN_SITE_URL` is not set)"),
+        (status = 404, description = NO_FEED),
     )
 )]
 #[get("/feed.xml")]
 pub async fn feed_xml(req: HttpRequest, state: State, filters: web::Query<FeedFilters>) -> Answer {
-    let filters = filters.into_inner();
-    serve(&req, &state, feed_key("rss", &filters), move |conn, site, now| {
-        let (channel, articles) = feed_of(conn, site, &filters, now)?;
-        let xml = rss::write(site, &channel, &articles).map_err(ApiError::internal)?;
-        Ok((Rendered::new(xml, rss::CONTENT_TYPE), None))
+    feed(&req, &state, "rss", filters.into_inner(), |site, channel, articles| {
+        made(rss::write(site, channel, &articles), rss::CONTENT_TYPE, None)
     })
     .await
 }
@@ -150,17 +174,15 @@ pub async fn feed_xml(req: HttpRequest, state: State, filters: web::Query<FeedFi
     tag = "feeds",
     params(FeedFilters),
     responses(
-        (status = 200, description = "The JSON Feed 1.1", body = json_feed::JsonFeed, content_type = "application/feed+json"),
-        (status = 404, description = "No category or tag with this slug, or feeds are off (`BANTIN_SITE_URL` is not set)"),
+        (status = 200, description = "The JSON Feed 1.1", body = json_feed::JsonFeed, content_type = json_feed::CONTENT_TYPE),
+        (status = 404, description = NO_FEED),
     )
 )]
 #[get("/feed.json")]
 pub async fn feed_json(req: HttpRequest, state: State, filters: web::Query<FeedFilters>) -> Answer {
-    let filters = filters.into_inner();
-    serve(&req, &state, feed_key("json", &filters), move |conn, site, now| {
-        let (channel, articles) = feed_of(conn, site, &filters, now)?;
-        let json = serde_json::to_vec(&json_feed::build(site, &channel, articles)).map_err(ApiError::internal)?;
-        Ok((Rendered::new(json, json_feed::CONTENT_TYPE), None))
+    feed(&req, &state, "json", filters.into_inner(), |site, channel, articles| {
+        let feed = json_feed::build(site, channel, articles);
+        made(serde_json::to_vec(&feed), json_feed::CONTENT_TYPE, None)
     })
     .await
 }
@@ -170,8 +192,8 @@ pub async fn feed_json(req: HttpRequest, state: State, filters: web::Query<FeedF
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemaps.org 0.9 sitemap index", body = String, content_type = "application/xml"),
-        (status = 404, description = "Sitemaps are off (`BANTIN_SITE_URL` is not set)"),
+        (status = 200, description = "A sitemaps.org 0.9 sitemap index", body = String, content_type = sitemap::CONTENT_TYPE),
+        (status = 404, description = SITEMAPS_OFF),
     )
 )]
 #[get("/sitemap.xml")]
@@ -179,14 +201,12 @@ pub async fn sitemap_index(req: HttpRequest, state: State) -> Answer {
     serve(&req, &state, "sitemap.xml".to_owned(), |conn, site, now| {
         let files = db::feeds::article_files(conn, now, sitemap::URLS_PER_FILE)?;
         let (_, home) = db::feeds::category_pages(conn, now)?;
-        let mut entries: Vec<(String, Option<NaiveDateTime>)> = files
+        let files = files
             .iter()
             .enumerate()
-            .map(|(at, file)| (format!("{}{}", site.url, sitemap::article_file_path(at + 1)), Some(file.lastmod)))
-            .collect();
-        entries.push((format!("{}/sitemaps/categories.xml", site.url), home));
-        let xml = sitemap::index(&entries).map_err(ApiError::internal)?;
-        Ok((Rendered::new(xml, sitemap::CONTENT_TYPE), None))
+            .map(|(at, file)| (format!("{}{}", site.url, sitemap::article_file_path(at + 1)), Some(file.lastmod)));
+        let categories = (format!("{}/sitemaps/categories.xml", site.url), home);
+        made(sitemap::index(files.chain([categories])), sitemap::CONTENT_TYPE, None)
     })
     .await
 }
@@ -197,7 +217,7 @@ pub async fn sitemap_index(req: HttpRequest, state: State) -> Answer {
     tag = "feeds",
     params(("n" = u32, Path, minimum = 1, description = "The file's number, from 1, as the index lists it")),
     responses(
-        (status = 200, description = "A sitemaps.org 0.9 sitemap", body = String, content_type = "application/xml"),
+        (status = 200, description = "A sitemaps.org 0.9 sitemap", body = String, content_type = sitemap::CONTENT_TYPE),
         (status = 404, description = "No such file (beyond the last one the index lists), or sitemaps are off (`BANTIN_SITE_URL` is not set)"),
     )
 )]
@@ -208,17 +228,14 @@ pub async fn article_sitemap(req: HttpRequest, state: State, n: web::Path<u32>) 
         let missing = || ApiError::NotFound(format!("no article sitemap {n}"));
         let offset = sitemap::file_offset(n, sitemap::URLS_PER_FILE).ok_or_else(missing)?;
         let mut urls = UrlSet::start(false).map_err(ApiError::internal)?;
-        let mut written = 0;
-        for row in db::feeds::article_file(conn, now, offset, sitemap::URLS_PER_FILE)? {
-            let (id, slug, category, published_at, updated_at) = row?;
-            let link = crate::feeds::ArticleLink { id, slug: &slug, category: category.as_deref(), published_at };
-            urls.url(&site.article_url(&link), Some(updated_at.max(published_at))).map_err(ApiError::internal)?;
-            written += 1;
+        for article in db::feeds::article_file(conn, now, offset, sitemap::URLS_PER_FILE)? {
+            let article = article?;
+            urls.url(&site.article_url(&article.at.link()), Some(article.modified())).map_err(ApiError::internal)?;
         }
-        if written == 0 {
+        if urls.is_empty() {
             return Err(missing());
         }
-        Ok((Rendered::new(urls.finish().map_err(ApiError::internal)?, sitemap::CONTENT_TYPE), None))
+        made(urls.finish(), sitemap::CONTENT_TYPE, None)
     })
     .await
 }
@@ -228,20 +245,17 @@ pub async fn article_sitemap(req: HttpRequest, state: State, n: web::Path<u32>) 
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemaps.org 0.9 sitemap", body = String, content_type = "application/xml"),
-        (status = 404, description = "Sitemaps are off (`BANTIN_SITE_URL` is not set)"),
+        (status = 200, description = "A sitemaps.org 0.9 sitemap", body = String, content_type = sitemap::CONTENT_TYPE),
+        (status = 404, description = SITEMAPS_OFF),
     )
 )]
 #[get("/sitemaps/categories.xml")]
 pub async fn category_sitemap(req: HttpRequest, state: State) -> Answer {
     serve(&req, &state, "categories.xml".to_owned(), |conn, site, now| {
         let (pages, home) = db::feeds::category_pages(conn, now)?;
-        let mut urls = UrlSet::start(false).map_err(ApiError::internal)?;
-        urls.url(&format!("{}/", site.url), home).map_err(ApiError::internal)?;
-        for page in pages {
-            urls.url(&site.category_url(&page.slug), Some(page.lastmod)).map_err(ApiError::internal)?;
-        }
-        Ok((Rendered::new(urls.finish().map_err(ApiError::internal)?, sitemap::CONTENT_TYPE), None))
+        let home = (format!("{}/", site.url), home);
+        let pages = pages.iter().map(|page| (site.category_url(&page.slug), Some(page.lastmod)));
+        made(sitemap::urlset(std::iter::once(home).chain(pages)), sitemap::CONTENT_TYPE, None)
     })
     .await
 }
@@ -251,8 +265,8 @@ pub async fn category_sitemap(req: HttpRequest, state: State) -> Answer {
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemaps.org 0.9 sitemap with the Google News 0.9 extension (an empty `urlset` when nothing was published in 48 hours)", body = String, content_type = "application/xml"),
-        (status = 404, description = "Sitemaps are off (`BANTIN_SITE_URL` is not set)"),
+        (status = 200, description = "A sitemaps.org 0.9 sitemap with the Google News 0.9 extension (an empty `urlset` when nothing was published in 48 hours)", body = String, content_type = sitemap::CONTENT_TYPE),
+        (status = 404, description = SITEMAPS_OFF),
     )
 )]
 #[get("/sitemaps/news.xml")]
@@ -260,16 +274,12 @@ pub async fn news_sitemap(req: HttpRequest, state: State) -> Answer {
     serve(&req, &state, "news.xml".to_owned(), |conn, site, now| {
         let since = now - Duration::hours(sitemap::NEWS_HOURS);
         let articles = db::feeds::news(conn, now, since, sitemap::NEWS_MAX)?;
-        let mut urls = UrlSet::start(true).map_err(ApiError::internal)?;
-        for (id, slug, title, category, published_at) in &articles {
-            let link =
-                crate::feeds::ArticleLink { id: *id, slug, category: category.as_deref(), published_at: *published_at };
-            urls.news(&site.article_url(&link), &site.name, *published_at, title).map_err(ApiError::internal)?;
-        }
+        let urls = articles.iter().map(|a| (site.article_url(&a.at.link()), a.at.published_at, a.title.as_str()));
+        let xml = sitemap::news(&site.name, urls);
         // True until its oldest article leaves the window (writes and scheduled
         // articles coming due outdate it through the content generation).
-        let until = articles.last().map(|(.., published_at)| *published_at + Duration::hours(sitemap::NEWS_HOURS));
-        Ok((Rendered::new(urls.finish().map_err(ApiError::internal)?, sitemap::CONTENT_TYPE), until))
+        let until = articles.last().map(|article| article.at.published_at + Duration::hours(sitemap::NEWS_HOURS));
+        made(xml, sitemap::CONTENT_TYPE, until)
     })
     .await
 }

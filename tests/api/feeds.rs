@@ -8,6 +8,15 @@ use crate::helpers::{Reply, TestApp};
 
 const SITE: &str = "https://baoquangnam.vn";
 const ARTICLE_URL: &str = "{site}/{category}/{yyyy}/{mm}/{dd}/{slug}-{id}.html";
+/// Every feed and sitemap, at a path that exists once an article is published.
+const DOCUMENTS: [&str; 6] = [
+    "/feed.xml",
+    "/feed.json",
+    "/sitemap.xml",
+    "/sitemaps/articles-1.xml",
+    "/sitemaps/categories.xml",
+    "/sitemaps/news.xml",
+];
 
 /// An app serving the public site `SITE` with dated article URLs.
 async fn site_app() -> TestApp {
@@ -100,32 +109,34 @@ impl Xml {
     }
 }
 
-/// GETs `path`, asserting a 200 of `content_type`.
-#[track_caller]
-fn ok(reply: &Reply, content_type: &str) {
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.raw));
-    assert_eq!(reply.header("content-type"), Some(content_type));
-    assert_eq!(reply.header("cache-control"), Some("public, max-age=300"));
-    assert!(reply.header("etag").is_some_and(|tag| tag.starts_with("W/\"")));
+/// GETs `path`, asserting a cacheable 200 of `content_type`.
+async fn get_ok(app: &TestApp, path: &str, content_type: &str) -> Reply {
+    let reply = app.get(path).await;
+    assert_eq!(reply.status, 200, "{path}: {}", String::from_utf8_lossy(&reply.raw));
+    assert_eq!(reply.header("content-type"), Some(content_type), "{path}");
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=300"), "{path}");
+    assert!(reply.header("etag").is_some_and(|tag| tag.starts_with("W/\"")), "{path}");
+    reply
+}
+
+/// GETs `path` with `If-None-Match: tag`.
+async fn get_if_none_match(app: &TestApp, path: &str, tag: &str) -> Reply {
+    let request = app.server.get(path).insert_header(("If-None-Match", tag));
+    TestApp::reply(request.send().await.expect("request")).await
 }
 
 async fn rss(app: &TestApp, path: &str) -> Xml {
-    let reply = app.get(path).await;
-    ok(&reply, "application/rss+xml; charset=utf-8");
-    Xml::parse(&reply.raw)
+    Xml::parse(&get_ok(app, path, "application/rss+xml; charset=utf-8").await.raw)
 }
 
 async fn json_feed(app: &TestApp, path: &str) -> Value {
-    let reply = app.get(path).await;
-    ok(&reply, "application/feed+json");
-    assert_eq!(reply.body["version"], "https://jsonfeed.org/version/1.1");
-    reply.body
+    let feed = get_ok(app, path, "application/feed+json").await.body;
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    feed
 }
 
 async fn sitemap(app: &TestApp, path: &str) -> Xml {
-    let reply = app.get(path).await;
-    ok(&reply, "application/xml");
-    Xml::parse(&reply.raw)
+    Xml::parse(&get_ok(app, path, "application/xml").await.raw)
 }
 
 fn titles(feed: &Value) -> Vec<String> {
@@ -138,14 +149,7 @@ fn titles(feed: &Value) -> Vec<String> {
 async fn without_a_site_url_every_feed_and_sitemap_is_a_404() {
     let app = TestApp::spawn().await;
     app.publish("Tin", &hours_from_now(-1), json!({"body": "x"})).await;
-    for path in [
-        "/feed.xml",
-        "/feed.json",
-        "/sitemap.xml",
-        "/sitemaps/articles-1.xml",
-        "/sitemaps/categories.xml",
-        "/sitemaps/news.xml",
-    ] {
+    for path in DOCUMENTS {
         let reply = app.get(path).await;
         reply.assert_problem(404, "not_found");
         assert!(reply.body["detail"].as_str().is_some_and(|d| d.contains("BANTIN_SITE_URL")), "{path}");
@@ -347,8 +351,10 @@ async fn article_files_split_at_the_size_given_with_one_query_of_times() {
     let now = bantin::db::now();
     let files = bantin::db::feeds::article_files(&mut conn, now, 2).expect("files");
     assert_eq!(files.iter().map(|f| f.urls).collect::<Vec<_>>(), [2, 2, 1]);
-    let second: Vec<i32> =
-        bantin::db::feeds::article_file(&mut conn, now, 2, 2).expect("file").map(|row| row.expect("row").0).collect();
+    let second: Vec<i32> = bantin::db::feeds::article_file(&mut conn, now, 2, 2)
+        .expect("file")
+        .map(|row| row.expect("row").at.id)
+        .collect();
     assert_eq!(second, [ids[2].as_i64().expect("id") as i32, ids[3].as_i64().expect("id") as i32]);
 }
 
@@ -377,19 +383,11 @@ async fn the_news_sitemap_holds_the_last_48_hours_in_both_namespaces() {
 async fn an_etag_answers_304_until_content_changes() {
     let app = site_app().await;
     app.publish("Tin đầu", &hours_from_now(-2), json!({"body": "x"})).await;
-    for path in [
-        "/feed.xml",
-        "/feed.json",
-        "/sitemap.xml",
-        "/sitemaps/articles-1.xml",
-        "/sitemaps/categories.xml",
-        "/sitemaps/news.xml",
-    ] {
+    for path in DOCUMENTS {
         let first = app.get(path).await;
         let tag = first.header("etag").expect("etag").to_owned();
         assert_eq!(app.get(path).await.header("etag"), Some(tag.as_str()), "{path}: same content, same tag");
-        let request = app.server.get(path).insert_header(("If-None-Match", tag.clone()));
-        let not_modified = TestApp::reply(request.send().await.expect("request")).await;
+        let not_modified = get_if_none_match(&app, path, &tag).await;
         assert_eq!(not_modified.status, 304, "{path}");
         assert!(not_modified.raw.is_empty());
         assert_eq!(not_modified.header("etag"), Some(tag.as_str()));
@@ -400,8 +398,8 @@ async fn an_etag_answers_304_until_content_changes() {
     let after = app.get("/feed.json").await;
     assert_ne!(after.header("etag"), before.header("etag"));
     assert_eq!(titles(&after.body), ["Tin sau", "Tin đầu"]);
-    let request = app.server.get("/feed.json").insert_header(("If-None-Match", before.header("etag").expect("etag")));
-    assert_eq!(TestApp::reply(request.send().await.expect("request")).await.status, 200);
+    let stale = before.header("etag").expect("etag");
+    assert_eq!(get_if_none_match(&app, "/feed.json", stale).await.status, 200);
 }
 
 #[actix_web::test]
