@@ -118,6 +118,9 @@ pub(crate) const METHODS: [(Method, http::Method, OperationSlot); 5] = [
     (Method::Delete, http::Method::DELETE, |item| &mut item.delete),
 ];
 
+/// Collections only admins manage: every operation needs an admin token.
+const ADMIN_ONLY: [&str; 2] = ["tokens", "webhooks"];
+
 /// The single resources whose writes honour `If-Match` and whose reads send
 /// `Last-Modified`.
 const RESOURCES: [&str; 4] =
@@ -199,6 +202,7 @@ fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
 ///   and carries `X-Request-Id`; anything may be refused with 429;
 /// - any `/api` operation may answer 401 (a wrong token is refused even where none is
 ///   needed); writes needing a token may answer 403; reads take a token optionally;
+///   token and webhook management need one (admin) and are tagged by their collection;
 /// - operations with query parameters or a body may answer 400; with a body also 413,
 ///   415 and 422; with a path parameter 404;
 /// - pages of lists send `X-Total-Count` and `Link`;
@@ -213,6 +217,11 @@ pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
         let resource = RESOURCES.contains(&path.as_str());
         for (method, _, slot) in METHODS {
             let Some(operation) = slot(item).as_mut() else { continue };
+            // What only admins manage needs a token, under the collection's tag.
+            if let Some(collection) = ADMIN_ONLY.iter().find(|c| path.starts_with(&format!("/api/v1/{c}"))) {
+                operation.tags = Some(vec![(*collection).to_owned()]);
+                operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+            }
             // Handler names repeat across resources (`show`, `list`): qualify by tag.
             if let (Some(id), Some(tag)) =
                 (operation.operation_id.as_mut(), operation.tags.as_ref().and_then(|t| t.first()))

@@ -108,9 +108,7 @@ pub struct TokenInput {
 
 /// List tokens (admin).
 #[utoipa::path(
-    tag = "tokens",
     params(PageParams),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of tokens, oldest first", body = Paged<Token>),
     )
@@ -124,9 +122,7 @@ pub async fn list(list: Listing<NoFilters, Admin>) -> Answer {
 ///
 /// The answer is the only place the secret (`token`) is ever shown.
 #[utoipa::path(
-    tag = "tokens",
     request_body = TokenInput,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; `token` holds the secret", body = NewToken),
         (status = 409, description = "The name is taken"),
@@ -159,9 +155,7 @@ pub async fn create(state: State, _admin: Admin, input: ApiJson<TokenInput>) -> 
 ///
 /// Takes effect at once on this server, within half a second on others.
 #[utoipa::path(
-    tag = "tokens",
     params(("id" = i32, Path, description = "Token id", minimum = 1)),
-    security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
     )

@@ -184,9 +184,7 @@ fn found(conn: &mut diesel::SqliteConnection, id: i32) -> Result<WebhookRow, Api
 
 /// List webhooks (admin), oldest first.
 #[utoipa::path(
-    tag = "webhooks",
     params(PageParams),
-    security(("bearer" = [])),
     responses((status = 200, description = "A page of subscriptions", body = Paged<Webhook>))
 )]
 #[get("/webhooks")]
@@ -198,9 +196,7 @@ pub async fn list(listing: Listing<NoFilters, Admin>) -> Answer {
 ///
 /// The answer is the only place the signing secret is ever shown.
 #[utoipa::path(
-    tag = "webhooks",
     request_body = WebhookInput,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; `secret` signs its deliveries", body = NewWebhook),
     )
@@ -216,9 +212,7 @@ pub async fn create(state: State, _admin: Admin, input: ApiJson<WebhookInput>) -
 
 /// Get a webhook (admin).
 #[utoipa::path(
-    tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id", minimum = 1)),
-    security(("bearer" = [])),
     responses((status = 200, description = "The subscription", body = Webhook))
 )]
 #[get("/webhooks/{id}")]
@@ -230,10 +224,8 @@ pub async fn show(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
 
 /// Update some fields of a webhook (admin).
 #[utoipa::path(
-    tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id", minimum = 1)),
     request_body = WebhookPatch,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Webhook),
     )
@@ -262,9 +254,7 @@ pub async fn update(state: State, _admin: Admin, id: web::Path<i32>, patch: ApiJ
 
 /// Delete a webhook (admin), with its pending deliveries and log.
 #[utoipa::path(
-    tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id", minimum = 1)),
-    security(("bearer" = [])),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/webhooks/{id}")]
@@ -281,9 +271,7 @@ pub async fn remove(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
 /// Queued like any event, behind the subscription's pending deliveries; its data is
 /// `{"id": <webhook id>}`.
 #[utoipa::path(
-    tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id", minimum = 1)),
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued", body = Delivery),
         (status = 409, description = "The webhook is inactive"),
@@ -310,9 +298,7 @@ pub async fn ping(state: State, _admin: Admin, id: web::Path<i32>) -> Answer {
 
 /// List a webhook's deliveries (admin), newest first.
 #[utoipa::path(
-    tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id", minimum = 1), PageParams),
-    security(("bearer" = [])),
     responses((status = 200, description = "A page of deliveries, newest first", body = Paged<Delivery>))
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -331,9 +317,7 @@ pub async fn deliveries(listing: Listing<NoFilters, Admin>, id: web::Path<i32>) 
 /// It goes back to `pending`, due now, with three more days of retries; it still
 /// waits for the subscription's earlier pending deliveries.
 #[utoipa::path(
-    tag = "webhooks",
     params(DeliveryPath),
-    security(("bearer" = [])),
     responses((status = 202, description = "Queued again", body = Delivery))
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/retry")]
