@@ -380,3 +380,62 @@ async fn a_receiver_that_never_answers_holds_up_no_write() {
     assert_eq!(total, 21);
     assert!(log.iter().all(|d| d.status == "pending" && d.attempts == 0), "the first is still in flight");
 }
+
+#[actix_web::test]
+async fn a_delivery_survives_kill_9_of_the_real_server() {
+    use crate::shutdown::{bantin, free_port, serve, wait_ready};
+    let dir = tempfile::tempdir().expect("dir");
+    let database = dir.path().join("bantin.db");
+    let token = |scope: &str| {
+        let made = bantin(&database, &["token", "create", "--name", scope, "--scope", scope]);
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        String::from_utf8(made.stdout).expect("utf8").trim().to_owned()
+    };
+    let (editor, admin) = (token("editor"), token("admin"));
+    let receiver_port = free_port();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = awc::Client::default();
+    let env = [("BANTIN_WEBHOOK_ALLOW_PRIVATE", "1")];
+    let mut server = serve(&database, port, &env);
+    wait_ready(&client, &base).await;
+    let post = |path: &str, token: &str, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send_json(&body)
+    };
+    let made = post(
+        "/api/v1/webhooks",
+        &admin,
+        json!({"url": format!("http://127.0.0.1:{receiver_port}/hook"), "events": ["tag.created"]}),
+    )
+    .await
+    .expect("webhook");
+    assert_eq!(made.status(), 201);
+    let tag = post("/api/v1/tags", &editor, json!({"name": "Trước khi tắt"})).await.expect("tag");
+    assert_eq!(tag.status(), 201);
+    // The first attempt fails (nothing listens yet); then the server dies at once.
+    let attempted = || {
+        let pool = bantin::db::open(&database, 1).expect("database");
+        let mut conn = pool.get().expect("connection");
+        bantin::db::webhooks::deliveries(&mut conn, 1, 0, 10).expect("deliveries").0
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while attempted().first().is_none_or(|d| d.attempts == 0) {
+        assert!(Instant::now() < deadline, "the first attempt never happened");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill().expect("kill -9");
+    server.wait().expect("reaped");
+
+    let receiver = Receiver::default();
+    let (_, _receiving) = receiver.start(receiver_port);
+    let mut server = serve(&database, port, &env);
+    wait_ready(&client, &base).await;
+    let got = receiver.wait(Duration::from_secs(20), "the retry after kill -9", |got| !got.is_empty()).await;
+    assert_eq!(kinds(&got), ["tag.created"]);
+    assert_eq!(got[0].json()["data"]["name"], "Trước khi tắt");
+    server.kill().expect("kill");
+    server.wait().expect("reaped");
+}
