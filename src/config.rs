@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "BANTIN_SEARCH_DIR")]
     pub search_dir: Option<PathBuf>,
 
+    /// Folder of uploaded images and their variants; default: `media` next to the
+    /// database file.
+    #[arg(long, global = true, env = "BANTIN_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+
     /// Most megabytes (MiB) the database file may grow to; beyond it, writes answer
     /// 503 as on a full disk (default: no limit but the disk's).
     #[arg(long, global = true, env = "BANTIN_MAX_DATABASE_MB")]
@@ -97,6 +102,11 @@ pub enum Command {
 }
 
 impl Cli {
+    /// The media folder: `--media-dir`, else `media` beside the database file.
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir.clone().unwrap_or_else(|| media_dir_of(&self.database))
+    }
+
     /// The search index directory: `--search-dir`, else `<database>.search`.
     pub fn search_dir(&self) -> PathBuf {
         self.search_dir.clone().unwrap_or_else(|| {
@@ -105,6 +115,11 @@ impl Cli {
             PathBuf::from(dir)
         })
     }
+}
+
+/// The default media folder of `database`: `media` in its folder.
+pub fn media_dir_of(database: &std::path::Path) -> PathBuf {
+    database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).join("media")
 }
 
 /// `bantin token ...`

@@ -145,6 +145,7 @@ pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, Api
                 cover_image_url: Some(format!("https://example.vn/anh/demo-{i}.jpg")),
                 featured: i % 9 == 5,
                 author_id: Some(author_ids[i % AUTHORS.len()]),
+                cover_image_id: None,
             };
             let tags = [tag_ids[i % tag_ids.len()], tag_ids[(i * 7 + 3) % tag_ids.len()]];
             let tags: Vec<i32> = if tags[0] == tags[1] { vec![tags[0]] } else { tags.to_vec() };

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod generation;
 pub mod html;
 pub mod http;
+pub mod media;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -65,7 +66,7 @@ macro_rules! services {
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use routes::articles::{list, revisions, search, write};
-    use routes::{articles, authors, categories, feeds, ops, tags, tokens, views, webhooks};
+    use routes::{articles, authors, categories, feeds, media, ops, tags, tokens, views, webhooks};
     let api = services! { scope::scope("/api/v1") =>
         list::list, search::suggest, views::popular, views::record, views::show, views::set, views::reset,
         articles::show_by_slug, list::related, articles::show,
@@ -74,6 +75,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     };
     let api = resource_services!(api, authors, categories, tags);
     let api = services! { api =>
+        media::upload, media::list, media::show, media::update, media::remove,
         webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::remove, webhooks::ping,
         webhooks::deliveries, webhooks::retry,
         tokens::list, tokens::create, tokens::remove,
@@ -81,7 +83,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     services! { cfg.service(api) =>
         ops::healthz, ops::readyz, ops::openapi_json, http::metrics::metrics,
         feeds::feed_xml, feeds::feed_json, feeds::sitemap_index, feeds::article_sitemap, feeds::category_sitemap,
-        feeds::news_sitemap,
+        feeds::news_sitemap, media::serve_file,
     };
 }
 

@@ -28,9 +28,10 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     let search_dir = cli.search_dir();
+    let media_dir = cli.media_dir();
     let result = match cli.command {
-        None => serve(&cli.database, &search_dir, cli.max_database_mb, cli.serve),
-        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, cli.max_database_mb, args),
+        None => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, cli.serve),
+        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, args),
         Some(Command::Reindex) => reindex(&cli.database, &search_dir),
         Some(Command::Backup { dir }) => backup(&cli.database, &dir),
         Some(Command::Check) => check(&cli.database, &search_dir),
@@ -216,6 +217,7 @@ fn reindex(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(
 async fn serve(
     database: &std::path::Path,
     search_dir: &std::path::Path,
+    media_dir: &std::path::Path,
     max_database_mb: Option<u64>,
     args: ServeArgs,
 ) -> Result<(), String> {
@@ -229,7 +231,7 @@ async fn serve(
             Err(e) => return Err(format!("--demo failed: {e}")),
         }
     }
-    let state = AppState::new(pool.clone(), &args, search_dir)?;
+    let state = AppState::new(pool.clone(), &args, search_dir, media_dir)?;
     let indexer = Indexer::start(state.search.clone(), pool.clone(), state.content.clone())?;
     let flusher = Flusher::start(state.views.clone(), pool, Duration::from_millis(args.view_flush_ms.max(1)));
     let app_state = state.clone();

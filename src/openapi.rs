@@ -34,6 +34,7 @@ use crate::text;
         (name = "authors", description = "Author profiles (\"Tác giả\")"),
         (name = "views", description = "View counts and most-read lists"),
         (name = "tokens", description = "API tokens and their roles (admin)"),
+        (name = "media", description = "The media library: uploaded images with responsive variants, served under `/media/`"),
         (name = "webhooks", description = "Signed notifications of content changes (admin); the payloads are under `webhooks`"),
         (name = "operations", description = "Health and readiness"),
         (name = "feeds", description = "RSS, JSON Feed and sitemaps of the public site (outside `/api`; 404 unless `BANTIN_SITE_URL` is set)"),

@@ -48,6 +48,24 @@ diesel::table! {
         editor -> Nullable<Text>,
         author_id -> Nullable<Integer>,
         announced_at -> Nullable<Timestamp>,
+        cover_image_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        file -> Text,
+        mime_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        variants -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -166,6 +184,7 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> categories (category_id));
 
 diesel::joinable!(articles -> authors (author_id));
+diesel::joinable!(articles -> media (cover_image_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -178,6 +197,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     authors,
     categories,
+    media,
     outside_writes,
     search_changes,
     tags,

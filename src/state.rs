@@ -33,6 +33,8 @@ pub struct AppState {
     pub space: Arc<crate::db::Space>,
     /// Revisions kept per article.
     pub revisions_keep: u32,
+    /// The media folder.
+    pub media: Arc<crate::media::store::Library>,
     /// The webhook delivery worker.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// The public site's feeds and sitemaps.
@@ -46,6 +48,7 @@ impl AppState {
         pool: crate::db::DbPool,
         args: &crate::config::ServeArgs,
         search_dir: &std::path::Path,
+        media_dir: &std::path::Path,
     ) -> Result<Self, String> {
         let content = Arc::new(ContentGeneration::default());
         let views = crate::views::ViewBuffer::new(Duration::from_secs(args.view_dedupe_secs), content.clone());
@@ -71,6 +74,7 @@ impl AppState {
             tokens: crate::auth::Tokens::start(pool.clone())?,
             space: Arc::default(),
             revisions_keep: args.revisions_keep,
+            media: Arc::new(crate::media::store::Library::open(media_dir)?),
             webhooks: crate::webhooks::Webhooks::start(
                 pool.clone(),
                 args.webhook_allow_private,

@@ -524,6 +524,7 @@ mod tests {
                 featured: false,
                 reading_time_minutes: 1,
                 author_id: None,
+                cover_image_id: None,
             },
             view_count: 0,
             version: 1,

@@ -675,6 +675,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         cover_image_url: a.cover_image_url.clone(),
         featured: a.featured,
         author_id,
+        cover_image_id: None,
     };
     let (created_at, updated_at) = (time(&a.created_at)?, time(&a.updated_at)?);
     let mut tag_ids: Vec<i32> = tags::table.filter(tags::slug.eq_any(&a.tags)).select(tags::id).load(conn)?;

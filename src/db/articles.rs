@@ -67,6 +67,9 @@ pub struct ArticleFields {
     #[serde(default)]
     pub reading_time_minutes: i32,
     pub author_id: Option<i32>,
+    /// Absent from revisions kept before covers came from the media library.
+    #[serde(default)]
+    pub cover_image_id: Option<i32>,
 }
 
 /// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
@@ -95,10 +98,26 @@ pub fn author_json(a: &str) -> String {
     )
 }
 
-/// The category, tag and author columns of [`Loaded`] for raw SQL in which `a` names
-/// the articles table.
+/// An article's cover from the media library as JSON (`{"id","url","width","height",
+/// "alt","variants"}`, or NULL), as a subquery of a query in which `a` names the
+/// articles table.
+pub fn cover_json(a: &str) -> String {
+    format!(
+        "(SELECT json_object('id', m.id, 'url', '/media/' || m.file, 'width', m.width, 'height', m.height, \
+         'alt', m.alt, 'variants', json(m.variants)) FROM media m WHERE m.id = {a}.cover_image_id)"
+    )
+}
+
+/// The category, tag, author and cover columns of [`Loaded`] for raw SQL in which `a`
+/// names the articles table.
 pub fn refs_sql(a: &str) -> String {
-    format!("{} AS category_json, {} AS tags_json, {} AS author_json", category_json(a), tags_json(a), author_json(a))
+    format!(
+        "{} AS category_json, {} AS tags_json, {} AS author_json, {} AS cover_json",
+        category_json(a),
+        tags_json(a),
+        author_json(a),
+        cover_json(a)
+    )
 }
 
 /// An article with its category, tags and author profile (as JSON made by SQLite),
@@ -116,14 +135,17 @@ pub struct Loaded {
     /// See [`author_json`].
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub author_json: Option<String>,
+    /// See [`cover_json`].
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub cover_json: Option<String>,
 }
 
-/// A row with its category, tags and author as JSON.
-type LoadedTuple = (ArticleRow, Option<String>, Option<String>, Option<String>);
+/// A row with its category, tags, author and cover as JSON.
+type LoadedTuple = (ArticleRow, (Option<String>, Option<String>, Option<String>, Option<String>));
 
 impl From<LoadedTuple> for Loaded {
-    fn from((row, category_json, tags_json, author_json): LoadedTuple) -> Self {
-        Self { article: row, category_json, tags_json, author_json }
+    fn from((row, (category_json, tags_json, author_json, cover_json)): LoadedTuple) -> Self {
+        Self { article: row, category_json, tags_json, author_json, cover_json }
     }
 }
 
@@ -147,6 +169,7 @@ macro_rules! columns_with_body {
                 articles::featured,
                 articles::reading_time_minutes,
                 articles::author_id,
+                articles::cover_image_id,
             ),
             articles::view_count,
             articles::version,
@@ -164,7 +187,8 @@ pub fn columns_without_body(a: &str) -> String {
     format!(
         "{a}.id, {a}.slug, {a}.title, {a}.summary, '' AS body, {a}.author, {a}.status, {a}.published_at, \
          {a}.category_id, {a}.cover_image_url, {a}.featured, {a}.view_count, {a}.reading_time_minutes, \
-         {a}.version, {a}.created_at, {a}.updated_at, {a}.trashed_at, {a}.editor, {a}.author_id"
+         {a}.version, {a}.created_at, {a}.updated_at, {a}.trashed_at, {a}.editor, {a}.author_id, \
+         {a}.cover_image_id"
     )
 }
 
@@ -173,31 +197,30 @@ fn no_body() -> Fixed<Text> {
     fixed("''")
 }
 
-type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>, Fixed<Nullable<Text>>);
+type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>, Fixed<Nullable<Text>>, Fixed<Nullable<Text>>);
 
-/// The category, tag and author columns of [`Loaded`] for a query on `articles`:
-/// fixed text, so that the statements using them stay prepared.
+/// The category, tag, author and cover columns of [`Loaded`] for a query on
+/// `articles`: fixed text, so that the statements using them stay prepared.
 fn refs() -> Refs {
     static CATEGORY: LazyLock<String> = LazyLock::new(|| category_json("articles"));
     static TAGS: LazyLock<String> = LazyLock::new(|| tags_json("articles"));
     static AUTHOR: LazyLock<String> = LazyLock::new(|| author_json("articles"));
-    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()), fixed(AUTHOR.as_str()))
+    static COVER: LazyLock<String> = LazyLock::new(|| cover_json("articles"));
+    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()), fixed(AUTHOR.as_str()), fixed(COVER.as_str()))
 }
 
 /// The article with `id`, with its category and tags: one statement.
 pub fn find_loaded(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Loaded>> {
-    let (category, tags, author) = refs();
     let found: Option<LoadedTuple> =
-        articles::table.find(id).select((ArticleRow::as_select(), category, tags, author)).first(conn).optional()?;
+        articles::table.find(id).select((ArticleRow::as_select(), refs())).first(conn).optional()?;
     Ok(found.map(Loaded::from))
 }
 
 /// The article with `slug`, with its category and tags: one statement.
 pub fn find_loaded_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Loaded>> {
-    let (category, tags, author) = refs();
     let found: Option<LoadedTuple> = articles::table
         .filter(articles::slug.eq(slug))
-        .select((ArticleRow::as_select(), category, tags, author))
+        .select((ArticleRow::as_select(), refs()))
         .first(conn)
         .optional()?;
     Ok(found.map(Loaded::from))
@@ -494,10 +517,9 @@ pub const LEAD_CHARS: usize = 1000;
 /// bodies).
 pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
     static LEAD: LazyLock<String> = LazyLock::new(|| format!("substr(articles.body, 1, {LEAD_CHARS})"));
-    let (category, tags, author) = refs();
     let mut rows: HashMap<i32, Loaded> = articles::table
         .filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"))
-        .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), category, tags, author))
+        .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), refs()))
         .load::<LoadedTuple>(conn)?
         .into_iter()
         .map(|loaded| (loaded.0.id, Loaded::from(loaded)))
@@ -589,11 +611,10 @@ pub fn page(
         }
         _ => filter,
     };
-    let (category, tags, author) = refs();
     let rows: Vec<LoadedTuple> = ordered(filtered(filter), sort.0, sort.1, after, undated)
         .offset(offset)
         .limit(limit)
-        .select((columns_with_body!(no_body()), category, tags, author))
+        .select((columns_with_body!(no_body()), refs()))
         .load(conn)?;
     Ok(rows.into_iter().map(Loaded::from).collect())
 }

@@ -4,6 +4,7 @@ pub mod articles;
 pub mod authors;
 pub mod categories;
 pub mod feeds;
+pub mod media;
 pub mod revisions;
 pub mod search;
 pub mod sql;

@@ -5,6 +5,7 @@ pub mod authors;
 pub mod categories;
 pub mod fallback;
 pub mod feeds;
+pub mod media;
 pub mod ops;
 pub mod resource;
 pub mod tags;

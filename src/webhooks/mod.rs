@@ -23,8 +23,7 @@ use utoipa::ToSchema;
 
 pub use worker::Webhooks;
 
-/// An event a subscription may ask for; `*` asks for all. `media.*` are accepted
-/// ahead of the media library, which will send them.
+/// An event a subscription may ask for; `*` asks for all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub enum EventName {
     #[serde(rename = "article.created")]

@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, PathsBuilder, Ref, RefOr, Required, ResponseBuilder};
 
 /// The events the server sends, with what each means.
-const SENT: [(&str, &str); 17] = [
+const SENT: [(&str, &str); 19] = [
     ("article.created", "An article was created (any status)."),
     ("article.updated", "An article's content changed (a restored revision included)."),
     ("article.published", "An article became public: published, restored, or its scheduled time came (once)."),
@@ -24,6 +24,8 @@ const SENT: [(&str, &str); 17] = [
     ("author.created", "An author profile was created."),
     ("author.updated", "An author profile changed."),
     ("author.deleted", "An author profile was deleted."),
+    ("media.created", "An image was uploaded to the media library."),
+    ("media.deleted", "An image was deleted from the media library."),
     ("ping", "Sent by `POST /api/v1/webhooks/{id}/ping`; `data.id` is the webhook's id."),
 ];
 

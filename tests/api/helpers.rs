@@ -84,7 +84,8 @@ impl TestApp {
         write_token: String,
         read_token: String,
     ) -> Self {
-        let state = AppState::new(pool.clone(), &settings, &Self::search_dir(&dir)).expect("state");
+        let state =
+            AppState::new(pool.clone(), &settings, &Self::search_dir(&dir), &dir.path().join("media")).expect("state");
         let indexer =
             bantin::search::indexer::Indexer::start(state.search.clone(), pool.clone(), state.content.clone())
                 .expect("indexer");
@@ -100,6 +101,11 @@ impl TestApp {
     /// The database file.
     pub fn database_path(&self) -> std::path::PathBuf {
         self.dir.path().join("test.db")
+    }
+
+    /// The media folder.
+    pub fn media_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("media")
     }
 
     /// The search index directory.

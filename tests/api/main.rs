@@ -9,6 +9,7 @@ mod errors;
 mod feeds;
 mod helpers;
 mod http;
+mod media;
 mod newsroom;
 mod query_counts;
 mod roles;

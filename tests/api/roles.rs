@@ -31,6 +31,7 @@ enum Target {
     Author,
     Token,
     Webhook,
+    Media,
     /// A webhook with a delivery: `{id}` and `{delivery_id}`.
     Delivery,
 }
@@ -77,6 +78,9 @@ fn table() -> Vec<(Method, &'static str, Who, Target, Option<Value>)> {
         (Method::GET, "/api/v1/tokens", Who::Admin, Target::None, None),
         (Method::POST, "/api/v1/tokens", Who::Admin, Target::None, Some(json!({"name": "new", "scope": "read"}))),
         (Method::DELETE, "/api/v1/tokens/{id}", Who::Admin, Target::Token, None),
+        (Method::POST, "/api/v1/media", Who::Contributor, Target::None, None),
+        (Method::PATCH, "/api/v1/media/{id}", Who::Editor, Target::Media, Some(json!({"alt": "Ảnh"}))),
+        (Method::DELETE, "/api/v1/media/{id}", Who::Editor, Target::Media, None),
         (Method::GET, "/api/v1/webhooks", Who::Admin, Target::None, None),
         (Method::POST, "/api/v1/webhooks", Who::Admin, Target::None, Some(json!({"url": HOOK, "events": ["*"]}))),
         (Method::GET, "/api/v1/webhooks/{id}", Who::Admin, Target::Webhook, None),
@@ -130,6 +134,12 @@ async fn make(app: &TestApp, target: Target, n: usize) -> Option<Value> {
         }
         Target::Category => app.create_category(&format!("Mục {n}"), None).await["id"].clone(),
         Target::Tag => app.create_tag(&format!("Thẻ {n}")).await["id"].clone(),
+        Target::Media => {
+            let made =
+                crate::media::upload(app, "a.png", &crate::media::picture(40, 30, image::ImageFormat::Png), None).await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            made.body["id"].clone()
+        }
         Target::Webhook | Target::Delivery => {
             let mut conn = app.pool.get().expect("connection");
             let fields = bantin::db::webhooks::WebhookFields {
@@ -214,7 +224,13 @@ async fn every_write_endpoint_answers_each_role_as_the_contract_says() {
                     }
                 }
             }
-            let reply = app.send(method.clone(), &path, as_who(&app, &tokens, who), body).await;
+            let reply = if *method == Method::POST && path == "/api/v1/media" {
+                let image = crate::media::picture(40, 30, image::ImageFormat::Png);
+                let (content_type, form) = crate::media::multipart(&[("file", Some("a.png"), &image)]);
+                app.send_raw(method.clone(), &path, as_who(&app, &tokens, who), Some(&content_type), form).await
+            } else {
+                app.send(method.clone(), &path, as_who(&app, &tokens, who), body).await
+            };
             let expected = if who >= *least {
                 "2xx"
             } else if who == Who::Public {

@@ -54,6 +54,37 @@ pub struct AuthorRef {
     pub avatar_url: Option<String>,
 }
 
+/// An article's cover from the media library.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CoverImage {
+    #[schema(example = 7)]
+    pub id: i32,
+    #[schema(example = "/media/2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae.jpg")]
+    pub url: String,
+    #[schema(example = 4000)]
+    pub width: i32,
+    #[schema(example = 3000)]
+    pub height: i32,
+    pub alt: Option<String>,
+    /// Narrowest first.
+    pub variants: Vec<crate::routes::media::Variant>,
+}
+
+impl CoverImage {
+    /// The cover shown for upload `row`.
+    pub fn of(row: crate::db::media::MediaRow) -> Self {
+        let media = crate::routes::media::Media::from(row);
+        CoverImage {
+            id: media.id,
+            url: media.url,
+            width: media.width,
+            height: media.height,
+            alt: media.alt,
+            variants: media.variants,
+        }
+    }
+}
+
 /// An article in a list: everything but the body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleItem {
@@ -94,6 +125,11 @@ pub struct ArticleItem {
     /// Cover image URL.
     #[schema(example = "https://example.vn/anh/bia.jpg")]
     pub cover_image_url: Option<String>,
+    /// The cover from the media library, if any.
+    #[schema(example = 7)]
+    pub cover_image_id: Option<i32>,
+    /// That cover with its variants, for `srcset`.
+    pub cover_image: Option<CoverImage>,
     /// Whether editors feature it.
     pub featured: bool,
     /// Views counted so far ("Lượt xem").
@@ -155,12 +191,13 @@ impl ArticleItem {
             json.as_deref().map(serde_json::from_str).transpose().map_err(ApiError::internal)
         }
         let tags: Option<Vec<TagRef>> = parsed(&loaded.tags_json)?;
-        Ok(Self::from_parts(
+        let item = Self::from_parts(
             &loaded.article,
             parsed(&loaded.category_json)?,
             tags.unwrap_or_default(),
             parsed(&loaded.author_json)?,
-        ))
+        );
+        Ok(Self { cover_image: parsed(&loaded.cover_json)?, ..item })
     }
 
     /// The item for `row` with its category, tags and author profile.
@@ -184,6 +221,8 @@ impl ArticleItem {
             category,
             tags,
             cover_image_url: row.cover_image_url.clone(),
+            cover_image_id: row.cover_image_id,
+            cover_image: None,
             featured: row.featured,
             view_count: row.view_count,
             reading_time_minutes: row.reading_time_minutes,

@@ -156,7 +156,9 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
             editor: revision.editor,
             ..current
         };
+        let cover_image = then.cover_image_id.map(|id| db::media::find(conn, id)).transpose()?.flatten();
         let item = ArticleItem::from_parts(&then, category, tags, author_profile);
+        let item = ArticleItem { cover_image: cover_image.map(super::CoverImage::of), ..item };
         Ok(Article { item, body })
     })
     .await?;

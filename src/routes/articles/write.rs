@@ -106,6 +106,9 @@ pub struct ArticleInput {
     /// `http` or `https` URL (ASCII; percent-encode the rest), at most 2,000 characters.
     #[schema(max_length = 2000)]
     pub cover_image_url: Option<String>,
+    /// An image of the media library as the cover; it must exist (422).
+    #[schema(minimum = 1, maximum = 2147483647)]
+    pub cover_image_id: Option<i32>,
     /// Default false.
     pub featured: Option<bool>,
 }
@@ -150,6 +153,9 @@ pub struct ArticlePatch {
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub cover_image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 2147483647)]
+    pub cover_image_id: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = bool)]
     pub featured: Option<Option<bool>>,
 }
@@ -167,6 +173,7 @@ struct Draft {
     author_id: Option<i32>,
     tags: Vec<String>,
     cover_image_url: Option<String>,
+    cover_image_id: Option<i32>,
     featured: bool,
 }
 
@@ -189,6 +196,7 @@ impl Draft {
             author_id: input.author_id,
             tags: input.tags.unwrap_or_default(),
             cover_image_url: input.cover_image_url,
+            cover_image_id: input.cover_image_id,
             featured: input.featured.unwrap_or(false),
         }
     }
@@ -208,6 +216,7 @@ impl Draft {
             author_id: fields.author_id,
             tags: content.tags,
             cover_image_url: fields.cover_image_url,
+            cover_image_id: fields.cover_image_id,
             featured: fields.featured,
         }
     }
@@ -237,6 +246,7 @@ impl Draft {
             author_id: patch.author_id.unwrap_or(row.author_id),
             tags: required(&mut errors, "tags", patch.tags, tags),
             cover_image_url: patch.cover_image_url.unwrap_or_else(|| row.cover_image_url.clone()),
+            cover_image_id: patch.cover_image_id.unwrap_or(row.cover_image_id),
             featured: required(&mut errors, "featured", patch.featured, row.featured),
         };
         if errors.is_empty() {
@@ -291,6 +301,11 @@ impl Draft {
                 return Err(ApiError::invalid("category_id", format!("no category with id {category}")));
             }
         }
+        if let Some(image) = self.cover_image_id {
+            if crate::db::media::find(conn, image)?.is_none() {
+                return Err(ApiError::invalid("cover_image_id", format!("no media with id {image}")));
+            }
+        }
         // A byline that only echoed the old profile's name follows a new profile.
         let mut author = author;
         if let Some(previous) = current.filter(|row| row.author_id != self.author_id && row.author == author) {
@@ -329,6 +344,7 @@ impl Draft {
             published_at,
             category_id: self.category_id,
             cover_image_url: cover,
+            cover_image_id: self.cover_image_id,
             featured: self.featured,
             author_id: self.author_id,
         };
