@@ -33,10 +33,10 @@ fn main() -> ExitCode {
         None => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, cli.serve),
         Some(Command::Serve(args)) => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, args),
         Some(Command::Reindex) => reindex(&cli.database, &search_dir),
-        Some(Command::Backup { dir }) => backup(&cli.database, &dir),
-        Some(Command::Check) => check(&cli.database, &search_dir),
+        Some(Command::Backup { dir }) => backup(&cli.database, &media_dir, &dir),
+        Some(Command::Check) => check(&cli.database, &search_dir, &media_dir),
         Some(Command::Export { output }) => export(&cli.database, output.as_deref()),
-        Some(Command::Import { file }) => import(&cli.database, cli.max_database_mb, &file),
+        Some(Command::Import { file }) => import(&cli.database, &media_dir, cli.max_database_mb, &file),
         Some(Command::ImportWordpress { file }) => import_wordpress(&cli.database, cli.max_database_mb, &file),
         Some(Command::Migrate) => migrate(&cli.database),
         Some(Command::Token(command)) => token(&cli.database, command),
@@ -97,23 +97,28 @@ fn token(database: &std::path::Path, command: TokenCommand) -> Result<(), String
     Ok(())
 }
 
-fn backup(database: &std::path::Path, dir: &std::path::Path) -> Result<(), String> {
+fn backup(database: &std::path::Path, media_dir: &std::path::Path, dir: &std::path::Path) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let manifest = bantin::data::backup::backup(database, dir)?;
+    let manifest = bantin::data::backup::backup(database, media_dir, dir)?;
     eprintln!(
-        "backed up {} articles, {} categories and {} tags ({:.1} MB) into {} in {:.1} s; integrity check: ok",
+        "backed up {} articles, {} categories and {} tags ({:.1} MB) into {} and {} uploads ({} files, \
+         {:.1} MB) into {} in {:.1} s; integrity check: ok",
         manifest.articles,
         manifest.categories,
         manifest.tags,
         manifest.bytes as f64 / 1e6,
         dir.join(bantin::data::backup::BACKUP_FILE).display(),
+        manifest.media,
+        manifest.media_files,
+        manifest.media_bytes as f64 / 1e6,
+        dir.join(bantin::data::backup::BACKUP_MEDIA).display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-fn check(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(), String> {
-    let report = bantin::data::backup::check(database, search_dir)?;
+fn check(database: &std::path::Path, search_dir: &std::path::Path, media_dir: &std::path::Path) -> Result<(), String> {
+    let report = bantin::data::backup::check(database, search_dir, media_dir)?;
     for note in &report.notes {
         println!("ok       {note}");
     }
@@ -148,10 +153,15 @@ fn export(database: &std::path::Path, output: Option<&std::path::Path>) -> Resul
     Ok(())
 }
 
-fn import(database: &std::path::Path, max_database_mb: Option<u64>, file: &std::path::Path) -> Result<(), String> {
+fn import(
+    database: &std::path::Path,
+    media_dir: &std::path::Path,
+    max_database_mb: Option<u64>,
+    file: &std::path::Path,
+) -> Result<(), String> {
     let pool = db::open_capped(database, 1, max_database_mb)?;
     let started = std::time::Instant::now();
-    let summary = bantin::data::ndjson::import(&pool, file)?;
+    let summary = bantin::data::ndjson::import(&pool, file, media_dir)?;
     eprint!("{summary}");
     eprintln!("imported in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

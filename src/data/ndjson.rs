@@ -1,6 +1,7 @@
 //! `bantin export` and `bantin import`: the whole content as NDJSON, one object a
-//! line, in dependency order (categories parents first, tags, authors, articles,
-//! views), every reference by slug. Tokens, revisions and webhooks are not exported.
+//! line, in dependency order (categories parents first, tags, authors, media,
+//! articles, views), every reference by slug (a cover by its media file name). Tokens,
+//! revisions, webhooks and the media files themselves are not exported.
 //!
 //! An import reads the file twice: the first pass parses and checks every line (and
 //! every reference, against earlier lines and the database) and writes nothing, so a
@@ -18,8 +19,10 @@ use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::db::articles::{ArticleFields, ArticleRow};
+use crate::db::media::{MediaFields, MediaRow, MediaWords};
 use crate::db::{self, DbPool};
-use crate::schema::{article_daily_views, article_tags, articles, authors, categories, tags};
+use crate::media::store::valid_name;
+use crate::schema::{article_daily_views, article_tags, articles, authors, categories, media, tags};
 use crate::{html, text};
 
 /// Lines written per transaction.
@@ -56,6 +59,48 @@ pub struct Author {
     pub avatar_url: Option<String>,
 }
 
+/// An upload of the media library, by its original's file name (uploads of the same
+/// bytes share a file: the first one stands for it). The files are not in the export:
+/// an import needs them in its media folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    /// The original's file name in the media folder, `<sha256>.<ext>`.
+    pub file: String,
+    pub mime_type: String,
+    pub width: i32,
+    pub height: i32,
+    /// Size of the original.
+    pub bytes: i64,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// Narrowest first.
+    pub variants: Vec<MediaVariant>,
+    pub created_at: String,
+}
+
+/// A smaller copy of an upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaVariant {
+    pub width: u32,
+    pub height: u32,
+    /// Its file name in the media folder.
+    pub file: String,
+}
+
+/// A variant as the `media.variants` column holds it.
+#[derive(Serialize, Deserialize)]
+struct StoredVariant {
+    width: u32,
+    height: u32,
+    url: String,
+}
+
+/// The image types the media library stores.
+const MEDIA_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+
 /// An article; times are RFC 3339 in UTC, `category`, `tags` and `author` are slugs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +120,10 @@ pub struct Article {
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub cover_image_url: Option<String>,
+    /// The cover's media `file`; absent (as in exports made before the media library)
+    /// is no cover.
+    #[serde(default)]
+    pub cover_image: Option<String>,
     pub featured: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -106,6 +155,7 @@ pub enum Record {
     Category(Category),
     Tag(Tag),
     Author(Author),
+    Media(Media),
     Article(Box<Article>),
     Views(Views),
 }
@@ -120,7 +170,7 @@ fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, String> {
         .map_err(|_| format!("{field} must be an RFC 3339 time like 2026-04-22T08:30:00Z, not {value:?}"))
 }
 
-/// Writes every category, tag, author, article and view history of `conn`'s database
+/// Writes every category, tag, author, upload, article and view history of `conn`'s database
 /// to `out`, from one read transaction (a consistent snapshot while a server writes).
 /// Returns the number of lines.
 pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
@@ -195,6 +245,15 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
             out,
         )?;
     }
+    let uploads: Vec<MediaRow> =
+        media::table.order(media::id).select(MediaRow::as_select()).load(conn).map_err(|e| e.to_string())?;
+    let media_file: HashMap<i32, String> = uploads.iter().map(|m| (m.id, m.fields.file.clone())).collect();
+    let mut exported = HashSet::new();
+    for upload in uploads {
+        if exported.insert(upload.fields.file.clone()) {
+            emit(&Record::Media(media_record(upload)?), out)?;
+        }
+    }
     // Articles in id order, a page at a time (bodies are large).
     let mut after = 0;
     loop {
@@ -237,6 +296,7 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
                     category: f.category_id.and_then(|id| slug_of.get(&id).cloned()),
                     tags,
                     cover_image_url: f.cover_image_url,
+                    cover_image: f.cover_image_id.and_then(|id| media_file.get(&id).cloned()),
                     featured: f.featured,
                     created_at: time_text(row.created_at),
                     updated_at: time_text(row.updated_at),
@@ -268,6 +328,31 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
     Ok(lines)
 }
 
+fn media_record(upload: MediaRow) -> Result<Media, String> {
+    let stored: Vec<StoredVariant> = serde_json::from_str(&upload.fields.variants)
+        .map_err(|e| format!("upload #{} has unreadable variants: {e}", upload.id))?;
+    let f = upload.fields;
+    Ok(Media {
+        file: f.file,
+        mime_type: f.mime_type,
+        width: f.width,
+        height: f.height,
+        bytes: f.bytes,
+        alt: f.words.alt,
+        caption: f.words.caption,
+        credit: f.words.credit,
+        variants: stored
+            .into_iter()
+            .map(|v| MediaVariant {
+                width: v.width,
+                height: v.height,
+                file: v.url.strip_prefix("/media/").map_or(v.url.clone(), str::to_owned),
+            })
+            .collect(),
+        created_at: time_text(upload.created_at),
+    })
+}
+
 /// What an import did, per kind.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
@@ -282,6 +367,7 @@ pub struct Summary {
     pub categories: Tally,
     pub tags: Tally,
     pub authors: Tally,
+    pub media: Tally,
     pub articles: Tally,
     pub views: Tally,
 }
@@ -292,6 +378,7 @@ impl std::fmt::Display for Summary {
             ("categories", &self.categories),
             ("tags", &self.tags),
             ("authors", &self.authors),
+            ("media", &self.media),
             ("articles", &self.articles),
             ("views", &self.views),
         ] {
@@ -326,6 +413,7 @@ impl Summary {
             Record::Category(_) => self.categories.add(outcome),
             Record::Tag(_) => self.tags.add(outcome),
             Record::Author(_) => self.authors.add(outcome),
+            Record::Media(_) => self.media.add(outcome),
             Record::Article(_) => self.articles.add(outcome),
             Record::Views(_) => self.views.add(outcome),
         }
@@ -372,8 +460,31 @@ pub fn validate(record: &Record) -> Result<(), String> {
                 errors.push("avatar_url must be an http or https URL of at most 2,000 characters".to_owned());
             }
         }
+        Record::Media(m) => {
+            if !valid_name(&m.file) {
+                errors.push(format!("file must be a media file name (<sha256>.<ext>), not {:?}", m.file));
+            }
+            if let Some(v) = m.variants.iter().find(|v| !valid_name(&v.file)) {
+                errors.push(format!("variant file must be a media file name (<sha256>.<ext>), not {:?}", v.file));
+            }
+            if !MEDIA_TYPES.contains(&m.mime_type.as_str()) {
+                errors.push(format!("mime_type must be one of {}, not {:?}", MEDIA_TYPES.join(", "), m.mime_type));
+            }
+            if m.width < 1 || m.height < 1 || m.bytes < 0 {
+                errors.push("width and height must be positive, bytes not negative".to_owned());
+            }
+            for (field, value) in [("alt", &m.alt), ("caption", &m.caption), ("credit", &m.credit)] {
+                check_text(&mut errors, field, value.as_deref().unwrap_or(""), false, 2000);
+            }
+            if let Err(why) = parse_time("created_at", &m.created_at) {
+                errors.push(why);
+            }
+        }
         Record::Article(a) => {
             check_slug(&mut errors, "slug", &a.slug);
+            if let Some(file) = a.cover_image.as_deref().filter(|file| !valid_name(file)) {
+                errors.push(format!("cover_image must be a media file name (<sha256>.<ext>), not {file:?}"));
+            }
             check_text(&mut errors, "title", &a.title, true, 300);
             check_text(&mut errors, "summary", a.summary.as_deref().unwrap_or(""), false, 1000);
             check_text(&mut errors, "byline", a.byline.as_deref().unwrap_or(""), false, 200);
@@ -419,23 +530,28 @@ pub fn validate(record: &Record) -> Result<(), String> {
     }
 }
 
-/// Slugs already known to an import: in the database or on earlier lines.
+/// Slugs (and media file names) already known to an import: in the database or on
+/// earlier lines; and the media folder an upload's files must be in.
 #[derive(Debug, Default)]
 pub struct Known {
     categories: HashSet<String>,
     tags: HashSet<String>,
     authors: HashSet<String>,
+    media: HashSet<String>,
     articles: HashSet<String>,
+    media_dir: std::path::PathBuf,
 }
 
 impl Known {
-    /// The slugs stored in `conn`'s database.
-    pub fn of(conn: &mut SqliteConnection) -> QueryResult<Self> {
+    /// The slugs stored in `conn`'s database, uploads' files to be found in `media_dir`.
+    pub fn of(conn: &mut SqliteConnection, media_dir: &std::path::Path) -> QueryResult<Self> {
         Ok(Self {
             categories: categories::table.select(categories::slug).load::<String>(conn)?.into_iter().collect(),
             tags: tags::table.select(tags::slug).load::<String>(conn)?.into_iter().collect(),
             authors: authors::table.select(authors::slug).load::<String>(conn)?.into_iter().collect(),
+            media: media::table.select(media::file).load::<String>(conn)?.into_iter().collect(),
             articles: articles::table.select(articles::slug).load::<String>(conn)?.into_iter().collect(),
+            media_dir: media_dir.to_owned(),
         })
     }
 
@@ -457,7 +573,22 @@ impl Known {
             Record::Author(a) => {
                 self.authors.insert(a.slug.clone());
             }
+            Record::Media(m) => {
+                // Names are checked (`valid_name`) before this, so they make no path outside.
+                let files = std::iter::once(&m.file).chain(m.variants.iter().map(|v| &v.file));
+                if let Some(absent) = files.into_iter().find(|file| !self.media_dir.join(file).is_file()) {
+                    return Err(format!(
+                        "media file {absent} is not in the media folder {}; copy the exported site's media \
+                         folder there first",
+                        self.media_dir.display()
+                    ));
+                }
+                self.media.insert(m.file.clone());
+            }
             Record::Article(a) => {
+                if let Some(cover) = a.cover_image.as_deref().filter(|f| !self.media.contains(*f)) {
+                    return Err(missing("media file", cover));
+                }
                 if let Some(author) = a.author.as_deref().filter(|s| !self.authors.contains(*s)) {
                     return Err(missing("author", author));
                 }
@@ -611,6 +742,7 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                 |conn, fields| db::authors::insert(conn, &fields),
             )
         }
+        Record::Media(m) => apply_media(conn, m, now),
         Record::Article(a) => apply_article(conn, a),
         Record::Views(v) => {
             let Some(id) = articles::table
@@ -649,6 +781,58 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
     }
 }
 
+/// The first upload stored with `file` (uploads of the same bytes share it).
+fn media_id(conn: &mut SqliteConnection, file: &str) -> QueryResult<Option<i32>> {
+    media::table.filter(media::file.eq(file)).order(media::id).select(media::id).first(conn).optional()
+}
+
+fn apply_media(conn: &mut SqliteConnection, m: &Media, now: NaiveDateTime) -> QueryResult<Outcome> {
+    let variants: Vec<StoredVariant> = m
+        .variants
+        .iter()
+        .map(|v| StoredVariant { width: v.width, height: v.height, url: format!("/media/{}", v.file) })
+        .collect();
+    let fields = MediaFields {
+        file: m.file.clone(),
+        mime_type: m.mime_type.clone(),
+        width: m.width,
+        height: m.height,
+        bytes: m.bytes,
+        variants: serde_json::to_string(&variants).map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
+        words: MediaWords { alt: m.alt.clone(), caption: m.caption.clone(), credit: m.credit.clone() },
+    };
+    let created_at = parse_time("created_at", &m.created_at)
+        .map_err(|why| diesel::result::Error::DeserializationError(why.into()))?;
+    let stored: Option<MediaRow> = match media_id(conn, &m.file)? {
+        Some(id) => db::media::find(conn, id)?,
+        None => None,
+    };
+    match stored {
+        Some(row) if row.fields == fields && row.created_at == created_at => Ok(Outcome::Unchanged),
+        Some(row) => {
+            diesel::update(media::table.find(row.id))
+                .set((
+                    media::mime_type.eq(&fields.mime_type),
+                    media::width.eq(fields.width),
+                    media::height.eq(fields.height),
+                    media::bytes.eq(fields.bytes),
+                    media::variants.eq(&fields.variants),
+                    &fields.words,
+                    media::created_at.eq(created_at),
+                    media::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(Outcome::Updated)
+        }
+        None => {
+            diesel::insert_into(media::table)
+                .values((&fields, media::created_at.eq(created_at), media::updated_at.eq(now)))
+                .execute(conn)?;
+            Ok(Outcome::Created)
+        }
+    }
+}
+
 fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcome> {
     let time =
         |value: &str| parse_time("", value).map_err(|why| diesel::result::Error::DeserializationError(why.into()));
@@ -658,6 +842,12 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
     };
     let author_id = match &a.author {
         Some(slug) => authors::table.filter(authors::slug.eq(slug)).select(authors::id).first(conn).optional()?,
+        None => None,
+    };
+    let cover_image_id = match &a.cover_image {
+        Some(file) => Some(media_id(conn, file)?.ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError(format!("article {:?}: no upload has file {file}", a.slug).into())
+        })?),
         None => None,
     };
     let trashed_at = a.trashed_at.as_deref().map(time).transpose()?;
@@ -675,7 +865,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         cover_image_url: a.cover_image_url.clone(),
         featured: a.featured,
         author_id,
-        cover_image_id: None,
+        cover_image_id,
     };
     let (created_at, updated_at) = (time(&a.created_at)?, time(&a.updated_at)?);
     let mut tag_ids: Vec<i32> = tags::table.filter(tags::slug.eq_any(&a.tags)).select(tags::id).load(conn)?;
@@ -755,8 +945,9 @@ pub fn parse_line(number: u64, line: &str) -> Result<Record, String> {
 }
 
 /// Imports the NDJSON in `path` (or standard input for `-`, kept in a temporary file
-/// for the second pass) into `pool`'s database.
-pub fn import(pool: &DbPool, path: &std::path::Path) -> Result<Summary, String> {
+/// for the second pass) into `pool`'s database; uploads' files must already be in
+/// `media_dir`.
+pub fn import(pool: &DbPool, path: &std::path::Path, media_dir: &std::path::Path) -> Result<Summary, String> {
     let spooled;
     let path = if path.as_os_str() == "-" {
         spooled = spool_stdin()?;
@@ -771,7 +962,7 @@ pub fn import(pool: &DbPool, path: &std::path::Path) -> Result<Summary, String> 
     };
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     // Pass 1: every line parses, checks and refers to something known.
-    let mut known = Known::of(&mut conn).map_err(|e| e.to_string())?;
+    let mut known = Known::of(&mut conn, media_dir).map_err(|e| e.to_string())?;
     for (index, line) in open()?.lines().enumerate() {
         let number = index as u64 + 1;
         let line = line.map_err(|e| format!("line {number}: cannot read: {e}"))?;
@@ -852,6 +1043,21 @@ mod tests {
         let error =
             parse_line(5, r#"{"type":"tag","slug":"Not A Slug","name":"A","description":null}"#).expect_err("bad slug");
         assert!(error.starts_with("line 5: slug"), "{error}");
+    }
+
+    #[test]
+    fn media_names_must_be_files_the_library_writes() {
+        let hash = "a".repeat(64);
+        let line = |file: &str| {
+            format!(
+                r#"{{"type":"media","file":"{file}","mime_type":"image/png","width":2,"height":2,"bytes":9,"alt":null,"caption":null,"credit":null,"variants":[],"created_at":"2026-01-01T00:00:00Z"}}"#
+            )
+        };
+        parse_line(1, &line(&format!("{hash}.png"))).expect("a stored name");
+        for bad in ["../test.db", "../../etc/passwd.png", "anh.png"] {
+            let error = parse_line(2, &line(bad)).expect_err(bad);
+            assert!(error.starts_with("line 2: file must be a media file name"), "{error}");
+        }
     }
 
     #[test]

@@ -289,6 +289,7 @@ impl<'a> Import<'a> {
                 Record::Category(_) => "category",
                 Record::Tag(_) => "tag",
                 Record::Author(_) => "author",
+                Record::Media(_) => "attachment",
                 Record::Article(_) => "post",
                 Record::Views(_) => "view count",
             };
@@ -425,6 +426,7 @@ impl<'a> Import<'a> {
             category,
             tags,
             cover_image_url: cover,
+            cover_image: None,
             featured: false,
             created_at: time_text(created),
             updated_at: time_text(updated),

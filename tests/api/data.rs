@@ -71,7 +71,7 @@ async fn export_then_import_into_an_empty_database_exports_the_same_lines() {
     assert_eq!(kinds.iter().filter(|k| *k == "author").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "views").count(), 2);
     let mut sorted = kinds.clone();
-    let order = |k: &String| ["category", "tag", "author", "article", "views"].iter().position(|t| t == k);
+    let order = |k: &String| ["category", "tag", "author", "media", "article", "views"].iter().position(|t| t == k);
     sorted.sort_by_key(order);
     assert_eq!(kinds, sorted, "dependency order");
     let file = app.database_path().with_file_name("site.ndjson");

@@ -10,6 +10,7 @@ mod feeds;
 mod helpers;
 mod http;
 mod media;
+mod media_data;
 mod newsroom;
 mod query_counts;
 mod roles;
