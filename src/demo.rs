@@ -1,5 +1,7 @@
 //! `bantin serve --demo`: a small Vietnamese provincial news site for an empty database.
-//! All text is written for bantin.
+//! All text is written for bantin; the pictures are drawn by it (`pictures`).
+
+mod pictures;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,6 +10,7 @@ use crate::db::articles::{self as store, ArticleFields};
 use crate::db::categories::{self as categories, CategoryFields};
 use crate::db::tags as tag_store;
 use crate::error::ApiError;
+use crate::media::store::Library;
 use crate::schema::articles;
 use crate::{html, text};
 
@@ -87,11 +90,16 @@ fn body(seed: usize) -> String {
     )
 }
 
-/// Fills an empty database with the demo site; returns whether it did.
-pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+/// Fills an empty database with the demo site, its pictures stored in `library`;
+/// returns whether it did.
+pub fn seed(conn: &mut SqliteConnection, library: &Library, now: NaiveDateTime) -> Result<bool, ApiError> {
     crate::db::immediate(conn, |conn| {
         if !is_empty(conn)? {
             return Ok(false);
+        }
+        let mut covers = std::collections::HashMap::new();
+        for (subject, fields) in pictures::store_all(library)? {
+            covers.insert(subject, crate::db::media::insert(conn, &fields)?.id);
         }
         let mut category_ids = Vec::new();
         for (position, (name, parent)) in CATEGORIES.iter().enumerate() {
@@ -124,6 +132,7 @@ pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, Api
             author_ids.push(row.id);
         }
         for i in 0..40 {
+            let cover_image_id = covers.get(&(i % SUBJECTS.len())).copied();
             let title = format!("{} {}", SUBJECTS[i % SUBJECTS.len()], PLACES[(i / SUBJECTS.len()) % PLACES.len()]);
             let (status, published_at) = match i {
                 0 => ("published", Some(now + Duration::days(2))),
@@ -142,10 +151,10 @@ pub fn seed(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<bool, Api
                 status: status.to_owned(),
                 published_at,
                 category_id: Some(category_ids[SUBJECT_CATEGORY[i % SUBJECTS.len()]]),
-                cover_image_url: Some(format!("https://example.vn/anh/demo-{i}.jpg")),
+                cover_image_url: cover_image_id.is_none().then(|| format!("https://example.vn/anh/demo-{i}.jpg")),
                 featured: i % 9 == 5,
                 author_id: Some(author_ids[i % AUTHORS.len()]),
-                cover_image_id: None,
+                cover_image_id,
             };
             let tags = [tag_ids[i % tag_ids.len()], tag_ids[(i * 7 + 3) % tag_ids.len()]];
             let tags: Vec<i32> = if tags[0] == tags[1] { vec![tags[0]] } else { tags.to_vec() };
@@ -167,12 +176,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let pool = db::open(&dir.path().join("demo.db"), 1).expect("db");
         let mut conn = pool.get().expect("connection");
-        assert!(seed(&mut conn, db::now()).expect("seed"));
-        assert!(!seed(&mut conn, db::now()).expect("second seed"));
+        let library = Library::open(&dir.path().join("media")).expect("media folder");
+        assert!(seed(&mut conn, &library, db::now()).expect("seed"));
+        assert!(!seed(&mut conn, &library, db::now()).expect("second seed"));
         let count: i64 = articles::table.count().get_result(&mut conn).expect("count");
         assert_eq!(count, 40);
         let scheduled: i64 =
             articles::table.filter(articles::published_at.gt(db::now())).count().get_result(&mut conn).expect("count");
         assert_eq!(scheduled, 1);
+        let covered: i64 = articles::table
+            .filter(articles::cover_image_id.is_not_null())
+            .count()
+            .get_result(&mut conn)
+            .expect("count");
+        assert_eq!(covered, 24, "the six pictured subjects, four articles each");
     }
 }

@@ -235,7 +235,8 @@ async fn serve(
     first_token(&pool)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        match bantin::demo::seed(&mut conn, db::now()) {
+        let library = bantin::media::store::Library::open(media_dir)?;
+        match bantin::demo::seed(&mut conn, &library, db::now()) {
             Ok(true) => log::info!("filled the empty database with the demo site"),
             Ok(false) => log::info!("--demo: the database already has content; left as it is"),
             Err(e) => return Err(format!("--demo failed: {e}")),

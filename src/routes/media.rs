@@ -201,7 +201,8 @@ async fn receive(library: &Library, req: &HttpRequest, payload: web::Payload) ->
 }
 
 /// Cleans the upload, makes its variants and stores them all; the row's fields.
-fn keep(library: &Library, source: &std::path::Path, words: MediaWords) -> Result<MediaFields, ApiError> {
+/// Blocking. The demo's pictures are stored through it too.
+pub(crate) fn keep(library: &Library, source: &std::path::Path, words: MediaWords) -> Result<MediaFields, ApiError> {
     let done = process::process(source).map_err(|refused| match refused {
         Refused::NotAnImage => ApiError::UnsupportedMediaType(refused.to_string()),
         Refused::Failed(why) => ApiError::internal(why),

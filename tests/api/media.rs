@@ -279,3 +279,36 @@ async fn a_cover_shows_its_image_and_keeps_it_from_deletion() {
     assert_eq!(app.delete(&format!("/api/v1/media/{id}")).await.status, 204);
     assert_eq!(app.send(Method::GET, &format!("/api/v1/media/{id}"), app.reader(), None).await.status, 404);
 }
+
+#[actix_web::test]
+async fn the_demo_site_has_drawn_covers_whose_files_are_served() {
+    let app = TestApp::spawn().await;
+    let library = bantin::media::store::Library::open(&app.media_path()).expect("media folder");
+    let mut conn = app.pool.get().expect("connection");
+    assert!(bantin::demo::seed(&mut conn, &library, bantin::db::now()).expect("demo"));
+    drop(conn);
+    let listed = app.get("/api/v1/articles?per_page=50").await;
+    let mut covers: Vec<Value> =
+        TestApp::column(&listed, "cover_image").into_iter().filter(|cover| !cover.is_null()).collect();
+    covers.sort_by_key(|cover| cover["id"].as_i64());
+    covers.dedup_by_key(|cover| cover["id"].clone());
+    assert_eq!(covers.len(), 6, "every drawn picture covers a published article");
+    for cover in &covers {
+        assert!(cover["alt"].as_str().is_some_and(|alt| !alt.is_empty()));
+        assert_eq!((cover["width"].as_u64(), cover["height"].as_u64()), (Some(1800), Some(1000)));
+        let media = app.send(Method::GET, &format!("/api/v1/media/{}", cover["id"]), app.reader(), None).await;
+        assert_eq!(media.body["credit"], "Ảnh minh họa: bantin demo");
+        let variants = cover["variants"].as_array().expect("variants");
+        assert_eq!(variants.len(), 4, "320, 640, 1024 and 1600 px wide");
+        let files = std::iter::once((cover["url"].clone(), cover["width"].clone()))
+            .chain(variants.iter().map(|v| (v["url"].clone(), v["width"].clone())));
+        for (url, width) in files {
+            let url = url.as_str().expect("url");
+            let served = app.get(url).await;
+            assert_eq!(served.status, 200, "{url}");
+            assert_eq!(served.header("content-type"), Some("image/jpeg"), "{url}");
+            let decoded = image::load_from_memory(&served.raw).expect("a real image");
+            assert_eq!(Some(u64::from(decoded.width())), width.as_u64(), "{url}");
+        }
+    }
+}
