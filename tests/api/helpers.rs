@@ -150,7 +150,9 @@ impl TestApp {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
-        let mut request = self.server.request(method, self.server.url(path));
+        // Uploads are processed in a debug build: give them time.
+        let mut request =
+            self.server.request(method, self.server.url(path)).timeout(std::time::Duration::from_secs(60));
         if let As::Token(token) = who {
             request = request.insert_header(("Authorization", format!("Bearer {token}")));
         }
