@@ -212,6 +212,9 @@ async fn every_kind_of_change_sends_its_events() {
     assert_eq!(app.delete(&format!("/api/v1/tags/{}", tag["id"])).await.status, 204);
     let author = app.post("/api/v1/authors", json!({"name": "Trần Thị Bình"})).await.body;
     assert_eq!(app.delete(&format!("/api/v1/authors/{}", author["id"])).await.status, 204);
+    let picture = crate::media::picture(400, 300, image::ImageFormat::Png);
+    let media = crate::media::upload(&app, "anh.png", &picture, Some("Ảnh")).await.body;
+    assert_eq!(app.delete(&format!("/api/v1/media/{}", media["id"])).await.status, 204);
 
     let expected = [
         "article.created",
@@ -229,12 +232,17 @@ async fn every_kind_of_change_sends_its_events() {
         "tag.deleted",
         "author.created",
         "author.deleted",
+        "media.created",
+        "media.deleted",
     ];
     let got = receiver.wait(Duration::from_secs(10), "every event", |got| got.len() >= expected.len()).await;
     assert_eq!(kinds(&got), expected);
     assert_eq!(got[9].json()["data"], json!({"id": id}), "a deletion carries the id");
     assert_eq!(got[3].json()["data"]["status"], "trashed");
     assert_eq!(got[12].json()["data"], json!({"id": tag["id"]}));
+    assert_eq!(got[15].json()["data"]["alt"], "Ảnh");
+    assert_eq!(got[15].json()["data"]["variants"].as_array().map(Vec::len), Some(1));
+    assert_eq!(got[16].json()["data"], json!({"id": media["id"]}));
 }
 
 #[actix_web::test]
