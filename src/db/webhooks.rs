@@ -291,19 +291,30 @@ pub fn prune(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usi
 /// scheduled time came): marks them announced and returns their ids. Run it in an
 /// immediate transaction with the events it leads to, so each goes out once.
 pub fn announce_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
-    let ids: Vec<i32> = articles::table
-        .filter(articles::status.eq("published"))
-        .filter(articles::trashed_at.is_null())
-        .filter(articles::announced_at.is_null())
-        .filter(articles::published_at.le(now))
-        .select(articles::id)
-        .load(conn)?;
+    let ids: Vec<i32> = diesel::sql_query(format!("SELECT id FROM {UNANNOUNCED}"))
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
     if !ids.is_empty() {
         diesel::update(articles::table.filter(articles::id.eq_any(&ids)))
             .set(articles::announced_at.eq(now))
             .execute(conn)?;
     }
     Ok(ids)
+}
+
+/// The articles whose scheduled time came unannounced, through their partial index
+/// (the planner otherwise picks the published-date index and reads every published
+/// article: 180 ms a second at 100,000 articles).
+const UNANNOUNCED: &str = "articles INDEXED BY articles_unannounced WHERE status = 'published' \
+     AND trashed_at IS NULL AND announced_at IS NULL AND published_at <= ?";
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
 }
 
 /// Whether article `id` is announced (publicly visible as far as events go).
@@ -321,12 +332,8 @@ pub fn any_active(conn: &mut SqliteConnection) -> QueryResult<bool> {
 /// Whether an article's scheduled time has come without its announcement (a read,
 /// so the announcer takes the write lock only when there is work).
 pub fn has_unannounced(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        articles::table
-            .filter(articles::status.eq("published"))
-            .filter(articles::trashed_at.is_null())
-            .filter(articles::announced_at.is_null())
-            .filter(articles::published_at.le(now)),
-    ))
-    .get_result(conn)
+    let found = diesel::sql_query(format!("SELECT id FROM {UNANNOUNCED} LIMIT 1"))
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .load::<Id>(conn)?;
+    Ok(!found.is_empty())
 }
