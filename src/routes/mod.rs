@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod media;
 pub mod ops;
 pub mod resource;
+pub mod site;
 pub mod tags;
 pub mod tokens;
 pub mod views;
@@ -194,8 +195,11 @@ pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page number, from 1 (at most 1,000,000; use cursors to go deeper).
-    #[param(minimum = 1, maximum = 1_000_000, default = 1, example = 1)]
+    /// Page number, from 1 (at most 1,000,000; use cursors to go deeper). 1 when absent;
+    /// not allowed together with `cursor` (on lists that offer cursor mode).
+    // No schema `default` on purpose: generated clients always send a declared default,
+    // and `page=1` next to `cursor` is a 400.
+    #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     pub page: Option<u32>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
