@@ -62,7 +62,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate,
     /// Manage API tokens.
@@ -228,6 +228,11 @@ pub struct ServeArgs {
     /// A category's public URL; placeholders {site} {category}.
     #[arg(long, env = "BANTIN_CATEGORY_URL", default_value = crate::feeds::site::DEFAULT_CATEGORY_URL)]
     pub category_url: String,
+
+    /// A static frontend to serve at `/` beside the API: a folder with an `index.html`,
+    /// such as `examples/site`. The API and the server's own pages take precedence.
+    #[arg(long, env = "BANTIN_SITE_DIR")]
+    pub site: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -256,6 +261,7 @@ impl Default for ServeArgs {
             site_name: None,
             article_url: crate::feeds::site::DEFAULT_ARTICLE_URL.to_owned(),
             category_url: crate::feeds::site::DEFAULT_CATEGORY_URL.to_owned(),
+            site: None,
         }
     }
 }
@@ -275,7 +281,7 @@ mod tests {
             assert_eq!(cli.database, PathBuf::from("x.db"), "{args:?}");
         }
         let serve = Cli::try_parse_from(["bantin", "serve", "--bind", "0.0.0.0:9000", "--demo"]).expect("parse");
-        assert!(matches!(serve.command, Some(Command::Serve(ServeArgs { demo: true, .. }))));
+        assert!(matches!(serve.command, Some(Command::Serve(ref args)) if args.demo));
         let bare = Cli::try_parse_from(["bantin", "--bind", "127.0.0.1:9000"]).expect("parse");
         assert!(bare.command.is_none());
         assert_eq!(bare.serve.bind, "127.0.0.1:9000");

@@ -111,6 +111,7 @@ pub fn app(
     let table = RouteTable::from_openapi(&api);
     let spec = serde_json::to_string_pretty(&api).unwrap_or_default();
     let cors = cors(&state.cors_origins);
+    let site = state.site.clone();
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(table))
         .app_data(
@@ -134,6 +135,11 @@ pub fn app(
             SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).try_it_out_enabled(true)),
         )
+        .configure(|config| {
+            if let Some(dir) = site {
+                routes::site::configure(dir)(config);
+            }
+        })
         .default_service(web::to(fallback::unmatched))
         // Innermost first: validators see the uncompressed body; CORS headers reach
         // 429s; request ids reach problem bodies before compression.

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     let media_dir = cli.media_dir();
     let result = match cli.command {
         None => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, cli.serve),
-        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, args),
+        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, *args),
         Some(Command::Reindex) => reindex(&cli.database, &search_dir),
         Some(Command::Backup { dir }) => backup(&cli.database, &media_dir, &dir),
         Some(Command::Check) => check(&cli.database, &search_dir, &media_dir),

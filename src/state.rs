@@ -39,6 +39,8 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// The public site's feeds and sitemaps.
     pub feeds: Arc<crate::feeds::Feeds>,
+    /// The static frontend served at `/` (`--site`), if any.
+    pub site: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
                 crate::routes::articles::event_data,
             )?,
             feeds: Arc::new(crate::feeds::Feeds::from_settings(args)?),
+            site: args.site.as_deref().map(crate::routes::site::folder).transpose()?,
         })
     }
 }

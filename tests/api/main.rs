@@ -17,6 +17,7 @@ mod roles;
 mod search;
 mod search_index;
 mod shutdown;
+mod site;
 mod spec;
 mod storage;
 mod tags;
