@@ -1,7 +1,8 @@
 """The benchmark's table: reads bench/run.sh's RESULT lines and the run's measures,
 prints Markdown with each scenario's ratio to /healthz and the targets."""
 import platform, os, subprocess, sys
-path, ready_ms, rss_kb, db_bytes, articles, duration, conns, anon_kb, file_kb, index_ms, index_bytes = sys.argv[1:]
+path, ready_ms, rss_kb, db_bytes, articles, duration, conns, anon_kb, file_kb, index_ms, index_bytes, page_bytes = sys.argv[1:]
+list_bytes, sparse_bytes, list_gzip, sparse_gzip = (int(b) for b in page_bytes.split())
 rows = {}
 for line in open(path):
     name, _, *pairs = line.split()
@@ -30,6 +31,10 @@ for name, r in rows.items():
     if name == "reads_during_search" and "article_by_slug_token" in rows:
         factor = r["p95"] / rows["article_by_slug_token"]["p95"]
         target = f"{'met' if factor <= 3 and not r['errors'] else 'MISSED'} (p95 {factor:.2f}× article_by_slug_token; target ≤ 3×)"
+    if name == "list_page_1_fields" and "list_page_1" in rows:
+        ok = r["rps"] >= rows["list_page_1"]["rps"] and list_bytes >= 4 * sparse_bytes
+        target = (f"{'met' if ok else 'MISSED'} (req/s ≥ list_page_1's; page {list_bytes / sparse_bytes:.1f}× "
+                  f"smaller: {sparse_bytes:,} of {list_bytes:,} bytes, gzip {sparse_gzip:,} of {list_gzip:,}; target ≥ 4×)")
     if name == "views_in_background":
         target = "16 connections recording views during mixed"
     if name == "search_in_background":

@@ -97,6 +97,13 @@ run healthz path "$base/healthz"
 run article_by_slug slug "$base"
 run article_by_slug_token slug "$base" "$token"
 run list_page_1 path "$base/api/v1/articles"
+# The same page with the fields a list screen shows (issue 18): bytes and throughput.
+sparse_fields="id,slug,title,published_at"
+run list_page_1_fields path "$base/api/v1/articles?fields=$sparse_fields"
+list_bytes=$(curl -s "$base/api/v1/articles" | wc -c)
+sparse_bytes=$(curl -s "$base/api/v1/articles?fields=$sparse_fields" | wc -c)
+list_gzip=$(curl -s -H 'Accept-Encoding: gzip' "$base/api/v1/articles" | wc -c)
+sparse_gzip=$(curl -s -H 'Accept-Encoding: gzip' "$base/api/v1/articles?fields=$sparse_fields" | wc -c)
 run list_by_category path "$base/api/v1/articles?category=$category"
 run cursor_page_1 path "$base/api/v1/articles?cursor=" "$token"
 run cursor_depth_50k path "$base/api/v1/articles?cursor=$deep" "$token"
@@ -139,7 +146,7 @@ anon_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssAnon:" && $(i + 1) > m) m
 file_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssFile:" && $(i + 1) > m) m = $(i + 1)} END {print m + 0}' "$data/rss.txt")
 db_bytes=$(du -cb "$db" "$db"-* 2> /dev/null | tail -1 | cut -f1)
 python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" \
-    "$anon_kb" "$file_kb" "$index_ms" "$index_bytes" | tee bench/results/latest.md
+    "$anon_kb" "$file_kb" "$index_ms" "$index_bytes" "$list_bytes $sparse_bytes $list_gzip $sparse_gzip" | tee bench/results/latest.md
 {
     echo
     echo "\`reads_during_backup\`: \`bantin backup\` (VACUUM INTO, then integrity check) started with the"

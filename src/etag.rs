@@ -38,6 +38,13 @@ pub fn list_matches(list: &str, tag: &str) -> bool {
     list.split(',').map(str::trim).any(|candidate| candidate == "*" || opaque(candidate) == wanted)
 }
 
+/// The content version a resource's tag names: `a5-v3` of `W/"a5-v3.10"`, and of
+/// the sparse representation's `W/"a5-v3;f=1a2b3c4d.10"`.
+fn content_version(tag: &str) -> &str {
+    let version = opaque(tag).split('.').next().unwrap_or_default();
+    version.split(';').next().unwrap_or(version)
+}
+
 /// The `If-Match` header of a write, if any.
 #[derive(Debug, Clone)]
 pub struct IfMatch(Option<String>);
@@ -48,10 +55,8 @@ impl IfMatch {
     pub fn check(&self, kind: char, id: i32, version: i32) -> Result<(), ApiError> {
         let Some(list) = &self.0 else { return Ok(()) };
         let current = format!("{kind}{id}-v{version}");
-        let fresh = list
-            .split(',')
-            .map(str::trim)
-            .any(|candidate| candidate == "*" || opaque(candidate).split('.').next() == Some(current.as_str()));
+        let fresh =
+            list.split(',').map(str::trim).any(|candidate| candidate == "*" || content_version(candidate) == current);
         if fresh {
             Ok(())
         } else {

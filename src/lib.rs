@@ -109,11 +109,13 @@ pub fn app(
         App::new().into_utoipa_app().openapi(openapi::ApiDoc::openapi()).configure(routes).split_for_parts();
     let api = openapi::finish(api);
     let table = RouteTable::from_openapi(&api);
+    let fields = http::fields::FieldTable::from_openapi(&api);
     let spec = serde_json::to_string_pretty(&api).unwrap_or_default();
     let cors = cors(&state.cors_origins);
     let site = state.site.clone();
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(table))
+        .app_data(web::Data::new(fields))
         .app_data(
             web::QueryConfig::default()
                 .error_handler(|error, _| ApiError::BadRequest(format!("invalid query parameter: {error}")).into()),
@@ -143,6 +145,7 @@ pub fn app(
         .default_service(web::to(fallback::unmatched))
         // Innermost first: validators see the uncompressed body; CORS headers reach
         // 429s; request ids reach problem bodies before compression.
+        .wrap(from_fn(http::fields::sparse))
         .wrap(from_fn(http::response_cache::response_cache))
         .wrap(from_fn(http::bounded_query))
         .wrap(from_fn(http::caching::caching))

@@ -90,7 +90,7 @@ fn constrain_inputs(api: &mut OpenApiDoc) {
             slug.pattern = Some(text::SLUG_PATTERN.to_owned());
             slug.max_length = Some(text::MAX_SLUG_LEN);
         }
-        for field in ["cover_image_url", "avatar_url"] {
+        for field in ["cover_image_url", "avatar_url", "canonical_url", "og_image_url"] {
             if let Some(url) = string_property(object, field) {
                 url.pattern = Some(text::WEB_URL_PATTERN.to_owned());
             }
@@ -209,7 +209,8 @@ fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
 /// - pages of lists send `X-Total-Count` and `Link`;
 /// - reads send `ETag` and `Cache-Control` and answer `If-None-Match` with 304; single
 ///   resources send `Last-Modified` and their writes honour `If-Match` (412).
-pub fn finish(mut api: OpenApiDoc) -> OpenApiDoc {
+pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
+    let mut api = crate::http::fields::document(api);
     constrain_inputs(&mut api);
     crate::webhooks::spec::document(&mut api);
     let problem = || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();

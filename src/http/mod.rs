@@ -2,6 +2,7 @@
 //! limits and metrics, as actix middleware.
 
 pub mod caching;
+pub mod fields;
 pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;

@@ -7,6 +7,7 @@ mod cursor_walks;
 mod data;
 mod errors;
 mod feeds;
+mod fields;
 mod helpers;
 mod http;
 mod media;
