@@ -25,6 +25,7 @@ from bantin_client.api.views import views_popular, views_record
 from bantin_client.models import (
     Article,
     ArticleList,
+    ArticlesListFieldsItem,
     ArticlePatch,
     Category,
     CategoryNode,
@@ -138,6 +139,18 @@ while cursor is not None:
 check(pages >= 2, f"the cursor walk took {pages} page(s)")
 check(len(cursor_ids) == len(set(cursor_ids)), "the cursor walk repeated articles")
 check(len(cursor_ids) == total, f"the cursor walk gave {len(cursor_ids)} articles, page mode {total}")
+
+# 4b. The same list with `fields=`: only the fields asked for, in each item.
+step("list with fields=id,slug,title,published_at")
+wanted = ["id", "slug", "title", "published_at"]
+answer = articles_list.sync_detailed(
+    client=public, category=category.slug, per_page=PER_PAGE, fields=[ArticlesListFieldsItem(name) for name in wanted]
+)
+check(answer.status_code == 200, f"fields= answered {int(answer.status_code)}")
+check(not isinstance(answer.parsed, ArticleList), "a sparse list parsed as the whole ArticleList")
+items = answer.parsed.to_dict()["data"]
+check(len(items) == min(PER_PAGE, total), f"fields= answered {len(items)} items")
+check(all(list(item) == wanted for item in items), f"fields= items {items}")
 check(cursor_ids == paged_ids, "cursor mode and page mode disagree on the order")
 
 # 5. Search with highlights, unaccented query finding accented text.

@@ -38,11 +38,28 @@ function check(condition: boolean, message: string): asserts condition {
 }
 
 /** The typed body of an answer that must have this status. */
-function ok<T>(answer: { data?: T; error?: unknown; response: Response }, status: number): T {
+function answered<T>(answer: { data?: T; error?: unknown; response: Response }, status: number): T {
     if (answer.response.status !== status || answer.data === undefined) {
         throw new Failed(`expected ${status}, got ${answer.response.status}: ${JSON.stringify(answer.error)}`);
     }
     return answer.data;
+}
+
+/** What a whole object or list looks like: ids present (the sparse shapes of `fields=` have every field optional). */
+type WholeShape = { id: number } | { data: { id: number }[] };
+/**
+ * Reads that take `fields=` answer `anyOf: [whole, sparse]`; without `fields=` the answer is
+ * the whole representation, the first choice. Other answers stay as they are.
+ */
+type Whole<T> = [Extract<T, WholeShape>] extends [never] ? T : Extract<T, WholeShape>;
+
+/** The typed body of an answer read without `fields=`, checked to be whole. */
+function ok<T>(answer: { data?: T; error?: unknown; response: Response }, status: number): Whole<T> {
+    const data: unknown = answered(answer, status);
+    if (typeof data === "object" && data !== null && "data" in data && Array.isArray(data.data)) {
+        check(data.data.every((item: unknown) => typeof item === "object" && item !== null && "id" in item), "a list item without its id");
+    }
+    return data as Whole<T>;
 }
 
 function step(name: string): void {
@@ -131,6 +148,19 @@ async function main(): Promise<void> {
     check(new Set(cursorIds).size === cursorIds.length, "the cursor walk repeated articles");
     check(cursorIds.length === total, `the cursor walk gave ${cursorIds.length} articles, page mode ${total}`);
     check(JSON.stringify(cursorIds) === JSON.stringify(pagedIds), "cursor mode and page mode disagree on the order");
+
+    // 4b. The same list with `fields=`: only the fields asked for, each item.
+    step("list with fields=id,slug,title,published_at");
+    const sparse = answered(
+        await publicApi.GET("/api/v1/articles", {
+            params: { query: { category: category.slug, per_page: PER_PAGE, fields: ["id", "slug", "title", "published_at"] } },
+        }),
+        200,
+    );
+    check(sparse.data.length === Math.min(PER_PAGE, total), `fields= answered ${sparse.data.length} items`);
+    for (const item of sparse.data) {
+        check(JSON.stringify(Object.keys(item)) === JSON.stringify(["id", "slug", "title", "published_at"]), `fields= item ${JSON.stringify(item)}`);
+    }
 
     // 5. Search with highlights, unaccented query finding accented text.
     step("search q=thi dua");
