@@ -438,6 +438,12 @@ let shownViews;
   assertNoProblems("phone");
 }
 
+// Article lists ask only for what a card shows (sparse fields, issue 18).
+const articleLists = apiResponses.filter((r) => /\/api\/v1\/articles(\/popular|\/\d+\/related)?\?/.test(r.url));
+assert.ok(articleLists.length > 0, "the pages listed articles");
+const whole = articleLists.filter((r) => !new URL(r.url).searchParams.get("fields"));
+assert.deepEqual(whole.map((r) => r.url), [], "article lists read without fields=");
+
 // Cross-origin: every API answer carried this site's origin in CORS; none came from the site.
 if (crossOrigin) {
   assert.ok(apiResponses.length > 0, "cross-origin: the pages called the API");

@@ -44,10 +44,24 @@ async function getJson(path, params = {}, { signal } = {}) {
 }
 
 /**
+ * What an article card, the most-read box and related stories show: lists ask for just
+ * these (`fields=`), about a fifth of a whole list item's bytes.
+ */
+const CARD_FIELDS = ["id", "slug", "title", "summary", "published_at", "category", "cover_image", "cover_image_url", "view_count"];
+
+/** Lists of articles, and the fields each item needs beyond the card's. */
+const ARTICLE_LISTS = /^\/articles(\/popular|\/\d+\/related)?$/;
+
+/**
  * Every list the site shows comes through here: `{data, meta}` of
- * `GET /api/v1{path}?{params}`. Sparse fieldsets (`fields=`) belong here.
+ * `GET /api/v1{path}?{params}`. Article lists carry only what a card shows; a search
+ * adds its highlights.
  */
 export function list(path, params = {}, options = {}) {
+  if (ARTICLE_LISTS.test(path) && !params.fields) {
+    const fields = params.q ? [...CARD_FIELDS, "highlight"] : CARD_FIELDS;
+    params = { ...params, fields: fields.join(",") };
+  }
   return getJson(path, params, options);
 }
 
