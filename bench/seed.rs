@@ -205,6 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     featured: rng.random_range(0..50) == 0,
                     author_id: None,
                     cover_image_id: None,
+                    seo: Default::default(),
                 };
                 let mut chosen: Vec<i32> =
                     (0..rng.random_range(2..6)).map(|_| tag_ids[rng.random_range(0..tag_ids.len())]).collect();

@@ -155,6 +155,7 @@ pub fn seed(conn: &mut SqliteConnection, library: &Library, now: NaiveDateTime) 
                 featured: i % 9 == 5,
                 author_id: Some(author_ids[i % AUTHORS.len()]),
                 cover_image_id,
+                seo: Default::default(),
             };
             let tags = [tag_ids[i % tag_ids.len()], tag_ids[(i * 7 + 3) % tag_ids.len()]];
             let tags: Vec<i32> = if tags[0] == tags[1] { vec![tags[0]] } else { tags.to_vec() };

@@ -49,6 +49,10 @@ diesel::table! {
         author_id -> Nullable<Integer>,
         announced_at -> Nullable<Timestamp>,
         cover_image_id -> Nullable<Integer>,
+        seo_title -> Nullable<Text>,
+        seo_description -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        og_image_url -> Nullable<Text>,
     }
 }
 

@@ -61,6 +61,8 @@ impl AppState {
         let views = Arc::new(views);
         crate::views::ViewBuffer::watch_outside(&views, pool.clone())?;
         crate::trash::start(pool.clone(), args.trash_days, &views)?;
+        let feeds = Arc::new(crate::feeds::Feeds::from_settings(args)?);
+        let site = feeds.site.clone();
         Ok(Self {
             pool: pool.clone(),
             views,
@@ -80,9 +82,9 @@ impl AppState {
             webhooks: crate::webhooks::Webhooks::start(
                 pool.clone(),
                 args.webhook_allow_private,
-                crate::routes::articles::event_data,
+                Arc::new(move |conn, id| crate::routes::articles::event_data(conn, id, site.as_deref())),
             )?,
-            feeds: Arc::new(crate::feeds::Feeds::from_settings(args)?),
+            feeds,
             site: args.site.as_deref().map(crate::routes::site::folder).transpose()?,
         })
     }

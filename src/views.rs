@@ -525,6 +525,7 @@ mod tests {
                 reading_time_minutes: 1,
                 author_id: None,
                 cover_image_id: None,
+                seo: Default::default(),
             },
             view_count: 0,
             version: 1,

@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
-use crate::db::articles::{ArticleFields, ArticleRow};
+use crate::db::articles::{ArticleFields, ArticleRow, SeoFields};
 use crate::db::media::{MediaFields, MediaRow, MediaWords};
 use crate::db::{self, DbPool};
 use crate::media::store::valid_name;
@@ -127,6 +127,15 @@ pub struct Article {
     pub featured: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// SEO overrides; absent (as in exports made before them) is none.
+    #[serde(default)]
+    pub seo_title: Option<String>,
+    #[serde(default)]
+    pub seo_description: Option<String>,
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    #[serde(default)]
+    pub og_image_url: Option<String>,
 }
 
 /// One day of an article's view history.
@@ -300,6 +309,10 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
                     featured: f.featured,
                     created_at: time_text(row.created_at),
                     updated_at: time_text(row.updated_at),
+                    seo_title: f.seo.seo_title,
+                    seo_description: f.seo.seo_description,
+                    canonical_url: f.seo.canonical_url,
+                    og_image_url: f.seo.og_image_url,
                 })),
                 out,
             )?;
@@ -501,6 +514,19 @@ pub fn validate(record: &Record) -> Result<(), String> {
             }
             if a.tags.len() > 50 {
                 errors.push("at most 50 tags".to_owned());
+            }
+            check_text(&mut errors, "seo_title", a.seo_title.as_deref().unwrap_or(""), false, SeoFields::MAX_TITLE);
+            check_text(
+                &mut errors,
+                "seo_description",
+                a.seo_description.as_deref().unwrap_or(""),
+                false,
+                SeoFields::MAX_DESCRIPTION,
+            );
+            for (field, url) in [("canonical_url", &a.canonical_url), ("og_image_url", &a.og_image_url)] {
+                if url.as_deref().is_some_and(|url| url.len() > 2000 || !text::is_web_url(url)) {
+                    errors.push(format!("{field} must be an absolute http or https URL of at most 2,000 characters"));
+                }
             }
             if let Some(Err(why)) = a.trashed_at.as_deref().map(|t| parse_time("trashed_at", t)) {
                 errors.push(why);
@@ -833,6 +859,11 @@ fn apply_media(conn: &mut SqliteConnection, m: &Media, now: NaiveDateTime) -> Qu
     }
 }
 
+/// `text` trimmed; `None` when blank.
+fn nonblank(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
 fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcome> {
     let time =
         |value: &str| parse_time("", value).map_err(|why| diesel::result::Error::DeserializationError(why.into()));
@@ -866,6 +897,12 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         featured: a.featured,
         author_id,
         cover_image_id,
+        seo: SeoFields {
+            seo_title: nonblank(&a.seo_title),
+            seo_description: nonblank(&a.seo_description),
+            canonical_url: a.canonical_url.clone(),
+            og_image_url: a.og_image_url.clone(),
+        },
     };
     let (created_at, updated_at) = (time(&a.created_at)?, time(&a.updated_at)?);
     let mut tag_ids: Vec<i32> = tags::table.filter(tags::slug.eq_any(&a.tags)).select(tags::id).load(conn)?;

@@ -430,6 +430,10 @@ impl<'a> Import<'a> {
             featured: false,
             created_at: time_text(created),
             updated_at: time_text(updated),
+            seo_title: None,
+            seo_description: None,
+            canonical_url: None,
+            og_image_url: None,
         })))?;
         if let Some(total) = item.view_count().filter(|n| *n > 0) {
             self.push(Record::Views(ndjson::Views { article: slug, total, daily: Vec::new() }))?;

@@ -70,6 +70,45 @@ pub struct ArticleFields {
     /// Absent from revisions kept before covers came from the media library.
     #[serde(default)]
     pub cover_image_id: Option<i32>,
+    /// Its SEO overrides (at the top level of a revision's JSON; absent from revisions
+    /// kept before them: no overrides).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub seo: SeoFields,
+}
+
+/// An article's SEO overrides; `None` shows the default in its place (see
+/// `routes::articles::seo`).
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Queryable,
+    Selectable,
+    QueryableByName,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct SeoFields {
+    #[serde(default)]
+    pub seo_title: Option<String>,
+    #[serde(default)]
+    pub seo_description: Option<String>,
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    #[serde(default)]
+    pub og_image_url: Option<String>,
+}
+
+impl SeoFields {
+    /// Longest `seo_title`, in characters.
+    pub const MAX_TITLE: usize = 120;
+    /// Longest `seo_description`, in characters.
+    pub const MAX_DESCRIPTION: usize = 300;
 }
 
 /// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
@@ -170,6 +209,7 @@ macro_rules! columns_with_body {
                 articles::reading_time_minutes,
                 articles::author_id,
                 articles::cover_image_id,
+                (articles::seo_title, articles::seo_description, articles::canonical_url, articles::og_image_url),
             ),
             articles::view_count,
             articles::version,
@@ -188,7 +228,7 @@ pub fn columns_without_body(a: &str) -> String {
         "{a}.id, {a}.slug, {a}.title, {a}.summary, '' AS body, {a}.author, {a}.status, {a}.published_at, \
          {a}.category_id, {a}.cover_image_url, {a}.featured, {a}.view_count, {a}.reading_time_minutes, \
          {a}.version, {a}.created_at, {a}.updated_at, {a}.trashed_at, {a}.editor, {a}.author_id, \
-         {a}.cover_image_id"
+         {a}.cover_image_id, {a}.seo_title, {a}.seo_description, {a}.canonical_url, {a}.og_image_url"
     )
 }
 

@@ -105,8 +105,23 @@ mod tests {
         let content: Content = serde_json::from_str(kept).expect("an old revision reads");
         assert_eq!(content.fields.title, "T");
         assert_eq!(content.fields.reading_time_minutes, 0);
+        assert_eq!(content.fields.seo, crate::db::articles::SeoFields::default(), "kept before SEO fields");
         assert_eq!(content.tags, vec!["t".to_owned()]);
         let again: Content = serde_json::from_str(&serde_json::to_string(&content).expect("writes")).expect("reads");
         assert_eq!(again, content);
+    }
+
+    #[test]
+    fn seo_overrides_are_kept_at_the_top_level_of_a_revision() {
+        let kept = r#"{"slug":"a","title":"T","summary":null,"body":"","author":null,"author_id":null,
+            "status":"draft","published_at":null,"category_id":null,"tags":[],"cover_image_url":null,"featured":false,
+            "seo_title":"Tiêu đề","canonical_url":"https://baoquangnam.vn/a"}"#;
+        let content: Content = serde_json::from_str(kept).expect("reads");
+        assert_eq!(content.fields.seo.seo_title.as_deref(), Some("Tiêu đề"));
+        assert_eq!(content.fields.seo.canonical_url.as_deref(), Some("https://baoquangnam.vn/a"));
+        assert_eq!(content.fields.seo.og_image_url, None);
+        let written: serde_json::Value = serde_json::to_value(&content).expect("writes");
+        assert_eq!(written["seo_title"], "Tiêu đề");
+        assert_eq!(written["og_image_url"], serde_json::Value::Null);
     }
 }

@@ -181,6 +181,11 @@ impl Site {
         })
     }
 
+    /// Whether article URLs hold their publication date (`{yyyy}`, `{mm}` or `{dd}`).
+    pub fn article_url_is_dated(&self) -> bool {
+        [Placeholder::Year, Placeholder::Month, Placeholder::Day].into_iter().any(|p| self.article.uses(p))
+    }
+
     /// The public URL of a category.
     pub fn category_url(&self, slug: &str) -> String {
         self.category.render(|placeholder| match placeholder {

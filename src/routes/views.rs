@@ -298,12 +298,13 @@ pub async fn popular(state: State, _access: Access, params: web::Query<PopularPa
     };
     let limit = super::limit_in(params.limit, 10, 100)?;
     let category = params.category.clone().filter(|c| !c.trim().is_empty());
+    let site = state.feeds.site.clone();
     let data = db::run(&state.pool, move |conn| {
         let categories = category.map(|slug| category_store::subtree_of_slug(conn, slug.trim())).transpose()?;
         let rows = db::views::popular(conn, since, db::now(), categories.as_deref(), i64::from(limit))?;
         let window_views: Vec<i64> = rows.iter().map(|r| r.window_views).collect();
         let articles: Vec<_> = rows.into_iter().map(|r| r.article).collect();
-        let items = items(&articles)?;
+        let items = items(&articles, site.as_deref())?;
         Ok(items
             .into_iter()
             .zip(window_views)

@@ -29,7 +29,7 @@ const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The API object of article `id` as an editor sees it, for `article.published`.
-pub type ArticleData = fn(&mut SqliteConnection, i32) -> Result<serde_json::Value, ApiError>;
+pub type ArticleData = Arc<dyn Fn(&mut SqliteConnection, i32) -> Result<serde_json::Value, ApiError> + Send + Sync>;
 
 /// The running worker; it stops when the last holder drops this.
 pub struct Webhooks {
@@ -99,7 +99,7 @@ impl Worker {
         while alive.strong_count() > 0 {
             if announced.elapsed() >= ANNOUNCE_EVERY {
                 announced = Instant::now();
-                let article = this.article;
+                let article = this.article.clone();
                 if let Err(why) = blocking(&this.pool, move |conn| announce(conn, article)).await {
                     log::warn!("cannot announce scheduled articles (next try soon): {why}");
                 }

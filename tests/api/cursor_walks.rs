@@ -27,6 +27,7 @@ fn dataset(pool: &DbPool, rows: &[(u8, u8, u8, bool)]) {
             reading_time_minutes: 1,
             author_id: None,
             cover_image_id: None,
+            seo: Default::default(),
         };
         let row = store::insert(&mut conn, &fields, &[], None).expect("insert");
         use bantin::schema::articles::dsl::{articles, view_count};

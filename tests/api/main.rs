@@ -17,6 +17,7 @@ mod query_counts;
 mod roles;
 mod search;
 mod search_index;
+mod seo;
 mod shutdown;
 mod site;
 mod spec;

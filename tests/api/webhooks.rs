@@ -447,3 +447,30 @@ async fn a_delivery_survives_kill_9_of_the_real_server() {
     server.kill().expect("kill");
     server.wait().expect("reaped");
 }
+
+#[actix_web::test]
+async fn article_events_carry_the_seo_fields_with_the_site_defaults() {
+    let app = TestApp::spawn_with(bantin::config::ServeArgs {
+        rate_limit: 0,
+        webhook_allow_private: true,
+        site_url: Some("https://baoquangnam.vn".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let admin = admin(&app).await;
+    let receiver = Receiver::default();
+    let (url, _server) = receiver.start(0);
+    subscribe(&app, &admin, &url, json!(["article.created", "article.published"])).await;
+    // Published when its time comes: the announcer makes that event, apart from the write.
+    let when = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let article = app.publish("Hẹn giờ đăng", &when, json!({"seo_title": "Tin hẹn giờ"})).await;
+    let got = receiver.wait(Duration::from_secs(15), "created and published", |got| got.len() >= 2).await;
+    assert_eq!(kinds(&got), ["article.created", "article.published"]);
+    for event in &got {
+        let data = &event.json()["data"];
+        assert_eq!(data["seo_title"], "Tin hẹn giờ");
+        assert_eq!(data["canonical_url"], "https://baoquangnam.vn/hen-gio-dang", "{data}");
+        assert_eq!(data["seo_defaults"], json!(["seo_description", "canonical_url", "og_image_url"]));
+        assert_eq!(data["canonical_url"], article["canonical_url"]);
+    }
+}

@@ -257,6 +257,7 @@ pub async fn list(list: Listing<ArticleFilters>) -> Answer {
             super::search::page(&state, filter, category, query, sorted, paging, cursor_mode, after).await?
         }
         None => {
+            let site = state.feeds.site.clone();
             db::run(&state.pool, move |conn| {
                 let categories = category.map(|slug| category_store::subtree_of_slug(conn, &slug)).transpose()?;
                 let author_id = author_slug.map(|slug| author_id_of(conn, &slug)).transpose()?;
@@ -270,7 +271,11 @@ pub async fn list(list: Listing<ArticleFilters>) -> Answer {
                     after,
                     &sorted.name,
                 )?;
-                Ok(ListPage { data: items(&rows)?, total: total.map(|t| (t, None)), next_cursor: next })
+                Ok(ListPage {
+                    data: items(&rows, site.as_deref())?,
+                    total: total.map(|t| (t, None)),
+                    next_cursor: next,
+                })
             })
             .await?
         }
@@ -371,10 +376,11 @@ pub struct RelatedParams {
 pub async fn related(state: State, access: Access, id: web::Path<i32>, params: web::Query<RelatedParams>) -> Answer {
     let limit = limit_in(params.limit, 4, 20)?;
     let id = id.into_inner();
+    let site = state.feeds.site.clone();
     let data = db::run(&state.pool, move |conn| {
         let article = visible(store::find(conn, id)?, access, &format!("id {id}"))?;
         let rows = store::related(conn, &article, db::now(), i64::from(limit))?;
-        items(&rows)
+        items(&rows, site.as_deref())
     })
     .await?;
     let total = data.len() as i64;

@@ -3,6 +3,7 @@
 pub mod list;
 pub mod revisions;
 pub mod search;
+pub mod seo;
 pub mod write;
 
 use actix_web::http::StatusCode;
@@ -17,6 +18,7 @@ use crate::auth::Access;
 use crate::db;
 use crate::db::articles::{self as store, ArticleRow, Loaded};
 use crate::error::ApiError;
+use crate::feeds::Site;
 use crate::routes::{Answer, State};
 
 /// A category as embedded in an article.
@@ -145,6 +147,29 @@ pub struct ArticleItem {
     /// Starts at 1 and grows by one on every content change.
     #[schema(example = 1)]
     pub version: i32,
+    /// The title for search engines and link previews (`<title>`, `og:title`); the
+    /// `title` unless the article sets one.
+    #[schema(example = "Quảng Nam: thi đua yêu nước năm 2020")]
+    pub seo_title: String,
+    /// The description for search engines and link previews; the `summary` unless the
+    /// article sets one (so `null` without either).
+    #[schema(example = "Tỉnh tổng kết công tác thi đua, khen thưởng năm 2020.")]
+    pub seo_description: Option<String>,
+    /// The article's canonical URL; unless the article sets one, its public URL
+    /// (`BANTIN_SITE_URL` and `BANTIN_ARTICLE_URL`), `null` when no site is configured
+    /// or the URL holds a date and the article has no publication time yet.
+    #[schema(example = "https://baoquangnam.vn/thuc-hien-hieu-qua-cac-phong-trao-thi-dua")]
+    pub canonical_url: Option<String>,
+    /// The image of link previews (`og:image`); unless the article sets one, its cover:
+    /// the widest variant of `cover_image` (an absolute path on this server, as in
+    /// `cover_image`), else `cover_image_url`, else `null`.
+    #[schema(example = "/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg")]
+    pub og_image_url: Option<String>,
+    /// Which of `seo_title`, `seo_description`, `canonical_url` and `og_image_url` the
+    /// article does not set, so that they show their default (even a `null` one), in
+    /// that order.
+    #[schema(example = json!(["seo_title", "canonical_url", "og_image_url"]))]
+    pub seo_defaults: Vec<seo::SeoField>,
     /// With `q` only: the matches marked in the original text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<Highlight>,
@@ -185,28 +210,48 @@ impl Article {
 }
 
 impl ArticleItem {
-    /// The item for a row loaded with its category, tags and author (as JSON).
-    fn build(loaded: &Loaded) -> Result<Self, ApiError> {
+    /// The item for a row loaded with its category, tags, author and cover (as JSON),
+    /// on `site`.
+    fn build(loaded: &Loaded, site: Option<&Site>) -> Result<Self, ApiError> {
         fn parsed<T: serde::de::DeserializeOwned>(json: &Option<String>) -> Result<Option<T>, ApiError> {
             json.as_deref().map(serde_json::from_str).transpose().map_err(ApiError::internal)
         }
         let tags: Option<Vec<TagRef>> = parsed(&loaded.tags_json)?;
-        let item = Self::from_parts(
+        Ok(Self::from_parts(
             &loaded.article,
             parsed(&loaded.category_json)?,
             tags.unwrap_or_default(),
             parsed(&loaded.author_json)?,
-        );
-        Ok(Self { cover_image: parsed(&loaded.cover_json)?, ..item })
+            parsed(&loaded.cover_json)?,
+            site,
+        ))
     }
 
-    /// The item for `row` with its category, tags and author profile.
+    /// The item for `row` with its category, tags, author profile and cover, on
+    /// `site` (for the default canonical URL).
     pub fn from_parts(
         row: &ArticleRow,
         category: Option<CategoryRef>,
         tags: Vec<TagRef>,
         author_profile: Option<AuthorRef>,
+        cover_image: Option<CoverImage>,
+        site: Option<&Site>,
     ) -> Self {
+        let seo = seo::Shown::of(
+            &row.seo,
+            seo::Defaults {
+                title: row.title.clone(),
+                description: row.summary.clone(),
+                canonical_url: seo::public_url(
+                    site,
+                    row.id,
+                    &row.slug,
+                    category.as_ref().map(|c| c.slug.as_str()),
+                    row.published_at,
+                ),
+                og_image_url: seo::cover_url(cover_image.as_ref(), row.cover_image_url.as_deref()),
+            },
+        );
         Self {
             id: row.id,
             slug: row.slug.clone(),
@@ -222,26 +267,32 @@ impl ArticleItem {
             tags,
             cover_image_url: row.cover_image_url.clone(),
             cover_image_id: row.cover_image_id,
-            cover_image: None,
+            cover_image,
             featured: row.featured,
             view_count: row.view_count,
             reading_time_minutes: row.reading_time_minutes,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
+            seo_title: seo.seo_title,
+            seo_description: seo.seo_description,
+            canonical_url: seo.canonical_url,
+            og_image_url: seo.og_image_url,
+            seo_defaults: seo.defaults,
             highlight: None,
         }
     }
 }
 
-/// List items for rows loaded with their categories and tags (no further query).
-pub fn items(rows: &[Loaded]) -> Result<Vec<ArticleItem>, ApiError> {
-    rows.iter().map(ArticleItem::build).collect()
+/// List items for rows loaded with their categories and tags (no further query), on
+/// `site` (the public site, for default canonical URLs).
+pub fn items(rows: &[Loaded], site: Option<&Site>) -> Result<Vec<ArticleItem>, ApiError> {
+    rows.iter().map(|loaded| ArticleItem::build(loaded, site)).collect()
 }
 
-/// The whole article for a loaded row.
-pub fn full(loaded: Loaded) -> Result<Article, ApiError> {
-    let item = ArticleItem::build(&loaded)?;
+/// The whole article for a loaded row, on `site`.
+pub fn full(loaded: Loaded, site: Option<&Site>) -> Result<Article, ApiError> {
+    let item = ArticleItem::build(&loaded, site)?;
     Ok(Article { item, body: loaded.article.fields.body })
 }
 
@@ -250,25 +301,32 @@ pub fn found(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiErro
     store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))
 }
 
-/// The whole article with `id` as stored now (after a write): one query.
-pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<Article, ApiError> {
-    full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?)
+/// The whole article with `id` as stored now (after a write), on `site`: one query.
+pub fn reload(conn: &mut SqliteConnection, id: i32, site: Option<&Site>) -> Result<Article, ApiError> {
+    full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?, site)
 }
 
-/// The data of an article event: the whole article as an editor sees it.
-pub fn event_data(conn: &mut SqliteConnection, id: i32) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(reload(conn, id)?).map_err(ApiError::internal)
+/// The data of an article event: the whole article as an editor sees it on `site`.
+pub fn event_data(conn: &mut SqliteConnection, id: i32, site: Option<&Site>) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(reload(conn, id, site)?).map_err(ApiError::internal)
 }
 
 /// Queues the webhook events of a change to article `id`, in the change's
 /// transaction: `event` with the article, then `article.published` or
 /// `article.unpublished` when the change made it visible to the public or took it
-/// away (`was_announced`: whether it was visible before).
-pub fn queue_events(conn: &mut SqliteConnection, id: i32, event: &str, was_announced: bool) -> Result<(), ApiError> {
+/// away (`was_announced`: whether it was visible before). The article is shown as on
+/// `site`.
+pub fn queue_events(
+    conn: &mut SqliteConnection,
+    id: i32,
+    event: &str,
+    was_announced: bool,
+    site: Option<&Site>,
+) -> Result<(), ApiError> {
     if !db::webhooks::any_active(conn)? {
         return Ok(());
     }
-    let data = reload(conn, id)?;
+    let data = reload(conn, id, site)?;
     crate::webhooks::emit(conn, event, &data)?;
     match (was_announced, db::webhooks::announced(conn, id)?) {
         (false, true) => crate::webhooks::emit(conn, "article.published", &data)?,
@@ -312,8 +370,9 @@ pub fn visible_loaded(loaded: Option<Loaded>, access: Access, key: &str) -> Resu
 #[get("/articles/{id}")]
 pub async fn show(state: State, access: Access, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
-        full(visible_loaded(store::find_loaded(conn, id)?, access, &format!("id {id}"))?)
+        full(visible_loaded(store::find_loaded(conn, id)?, access, &format!("id {id}"))?, site.as_deref())
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
@@ -330,8 +389,10 @@ pub async fn show(state: State, access: Access, id: web::Path<i32>) -> Answer {
 #[get("/articles/slug/{slug}")]
 pub async fn show_by_slug(state: State, access: Access, slug: web::Path<String>) -> Answer {
     let slug = slug.into_inner();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
-        full(visible_loaded(store::find_loaded_by_slug(conn, &slug)?, access, &format!("slug '{slug}'"))?)
+        let loaded = store::find_loaded_by_slug(conn, &slug)?;
+        full(visible_loaded(loaded, access, &format!("slug '{slug}'"))?, site.as_deref())
     })
     .await?;
     Ok(article.answer(StatusCode::OK))

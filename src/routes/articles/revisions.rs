@@ -112,6 +112,7 @@ pub async fn list_revisions(list: Listing, id: web::Path<i32>) -> Answer {
 pub async fn show_revision(state: State, access: Access, path: web::Path<RevisionPath>) -> Answer {
     token_holders_only(&access)?;
     let path = path.into_inner();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
         let current = super::found(conn, path.id)?;
         let revision = path.find(conn)?;
@@ -157,8 +158,8 @@ pub async fn show_revision(state: State, access: Access, path: web::Path<Revisio
             ..current
         };
         let cover_image = then.cover_image_id.map(|id| db::media::find(conn, id)).transpose()?.flatten();
-        let item = ArticleItem::from_parts(&then, category, tags, author_profile);
-        let item = ArticleItem { cover_image: cover_image.map(super::CoverImage::of), ..item };
+        let cover_image = cover_image.map(super::CoverImage::of);
+        let item = ArticleItem::from_parts(&then, category, tags, author_profile, cover_image, site.as_deref());
         Ok(Article { item, body })
     })
     .await?;

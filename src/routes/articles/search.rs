@@ -69,6 +69,7 @@ pub async fn page(
         (_, false) => Window::Offset { offset: usize::try_from(paging.offset()).unwrap_or(0), limit: per_page },
     };
     let pool = state.pool.clone();
+    let site = state.feeds.site.clone();
     let (plan_pool, plan_filter, terms) = (pool.clone(), filter.clone(), query.terms.clone());
     let prepare = move || {
         // Slugs become ids here, on the search thread, before scoring.
@@ -102,7 +103,7 @@ pub async fn page(
                     by_sort(&mut conn, &filter, sort, paging, cursor_mode, after, &sorted.name)?;
                 // List rows come without bodies: the page's leads, for snippets.
                 let ids: Vec<i32> = rows.iter().map(|loaded| loaded.article.id).collect();
-                let data = highlighted(&store::by_ids_with_lead(&mut conn, &ids)?, &query)?;
+                let data = highlighted(&store::by_ids_with_lead(&mut conn, &ids)?, &query, site.as_deref())?;
                 return Ok(ListPage { data, total: total.map(|t| (t, Some(false))), next_cursor });
             }
             let mut hits = found.hits;
@@ -118,14 +119,18 @@ pub async fn page(
                 rows.retain(|loaded| visible_to_public(&loaded.article, filter.now));
             }
             let total = found.total.map(|(n, capped)| (i64::try_from(n).unwrap_or(i64::MAX), Some(capped)));
-            Ok(ListPage { data: highlighted(&rows, &query)?, total, next_cursor })
+            Ok(ListPage { data: highlighted(&rows, &query, site.as_deref())?, total, next_cursor })
         })
         .await
 }
 
-/// List items for `rows` with their highlights.
-fn highlighted(rows: &[Loaded], query: &search::Query) -> Result<Vec<super::ArticleItem>, ApiError> {
-    let mut data = items(rows)?;
+/// List items for `rows` with their highlights, on `site`.
+fn highlighted(
+    rows: &[Loaded],
+    query: &search::Query,
+    site: Option<&crate::feeds::Site>,
+) -> Result<Vec<super::ArticleItem>, ApiError> {
+    let mut data = items(rows, site)?;
     for (item, loaded) in data.iter_mut().zip(rows) {
         item.highlight = Some(highlight(&loaded.article, query));
     }

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::revisions::RevisionPath;
 use super::{reload, Article};
 use crate::auth::{Contributor, Editor, Role, TokenInfo};
-use crate::db::articles::{self as store, ArticleFields, ArticleRow};
+use crate::db::articles::{self as store, ArticleFields, ArticleRow, SeoFields};
 use crate::db::revisions;
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
@@ -111,6 +111,22 @@ pub struct ArticleInput {
     pub cover_image_id: Option<i32>,
     /// Default false.
     pub featured: Option<bool>,
+    /// Title for search engines and link previews, at most 120 characters; absent,
+    /// `null` or blank: the `title` shows (see `seo_defaults`).
+    #[schema(max_length = 120, example = "Quảng Nam: thi đua yêu nước năm 2020")]
+    pub seo_title: Option<String>,
+    /// Description for search engines and link previews, at most 300 characters;
+    /// absent, `null` or blank: the `summary` shows.
+    #[schema(max_length = 300, example = "Tỉnh tổng kết công tác thi đua, khen thưởng năm 2020.")]
+    pub seo_description: Option<String>,
+    /// Absolute `http` or `https` URL (ASCII), at most 2,000 characters; absent or
+    /// `null`: the article's public URL shows.
+    #[schema(max_length = 2000, example = "https://baoquangnam.vn/thi-dua-2020")]
+    pub canonical_url: Option<String>,
+    /// Absolute `http` or `https` URL (ASCII), at most 2,000 characters; absent or
+    /// `null`: the cover image shows.
+    #[schema(max_length = 2000, example = "https://example.vn/anh/thi-dua-1200x630.jpg")]
+    pub og_image_url: Option<String>,
 }
 
 /// Body of PATCH: absent fields stay, `null` clears the nullable ones
@@ -158,6 +174,22 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = bool)]
     pub featured: Option<Option<bool>>,
+    /// `null` clears it: the `title` shows.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 120)]
+    pub seo_title: Option<Option<String>>,
+    /// `null` clears it: the `summary` shows.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub seo_description: Option<Option<String>>,
+    /// `null` clears it: the public URL shows.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub canonical_url: Option<Option<String>>,
+    /// `null` clears it: the cover image shows.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub og_image_url: Option<Option<String>>,
 }
 
 /// An article as the editor wants it, before checks.
@@ -175,6 +207,7 @@ struct Draft {
     cover_image_url: Option<String>,
     cover_image_id: Option<i32>,
     featured: bool,
+    seo: SeoFields,
 }
 
 fn seconds(time: DateTime<Utc>) -> NaiveDateTime {
@@ -198,6 +231,12 @@ impl Draft {
             cover_image_url: input.cover_image_url,
             cover_image_id: input.cover_image_id,
             featured: input.featured.unwrap_or(false),
+            seo: SeoFields {
+                seo_title: input.seo_title,
+                seo_description: input.seo_description,
+                canonical_url: input.canonical_url,
+                og_image_url: input.og_image_url,
+            },
         }
     }
 
@@ -218,6 +257,7 @@ impl Draft {
             cover_image_url: fields.cover_image_url,
             cover_image_id: fields.cover_image_id,
             featured: fields.featured,
+            seo: fields.seo,
         }
     }
 
@@ -248,6 +288,12 @@ impl Draft {
             cover_image_url: patch.cover_image_url.unwrap_or_else(|| row.cover_image_url.clone()),
             cover_image_id: patch.cover_image_id.unwrap_or(row.cover_image_id),
             featured: required(&mut errors, "featured", patch.featured, row.featured),
+            seo: SeoFields {
+                seo_title: patch.seo_title.unwrap_or_else(|| row.seo.seo_title.clone()),
+                seo_description: patch.seo_description.unwrap_or_else(|| row.seo.seo_description.clone()),
+                canonical_url: patch.canonical_url.unwrap_or_else(|| row.seo.canonical_url.clone()),
+                og_image_url: patch.og_image_url.unwrap_or_else(|| row.seo.og_image_url.clone()),
+            },
         };
         if errors.is_empty() {
             Ok(draft)
@@ -289,6 +335,7 @@ impl Draft {
         if self.tags.len() > MAX_TAGS {
             errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
         }
+        let seo = super::seo::checked(&mut errors, self.seo);
         let explicit = self.slug;
         if let Some(problem) = explicit.as_deref().and_then(text::slug_problem) {
             errors.push(FieldError::new("slug", problem));
@@ -347,6 +394,7 @@ impl Draft {
             cover_image_id: self.cover_image_id,
             featured: self.featured,
             author_id: self.author_id,
+            seo,
         };
         Ok((fields, tag_ids))
     }
@@ -373,15 +421,16 @@ pub async fn create(state: State, writer: Contributor, input: ApiJson<ArticleInp
     }
     let views = state.views.clone();
     let editor = writer.token().name.clone();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let (fields, tag_ids) = draft.resolve(conn, None)?;
             let row = store::insert(conn, &fields, &tag_ids, Some(&editor))?;
-            super::queue_events(conn, row.id, "article.created", false)?;
+            super::queue_events(conn, row.id, "article.created", false, site.as_deref())?;
             Ok::<_, ApiError>(row)
         })?;
         views.sync(conn, row.id)?;
-        reload(conn, row.id)
+        reload(conn, row.id, site.as_deref())
     })
     .await?;
     let mut response = article.answer(StatusCode::CREATED);
@@ -462,6 +511,7 @@ where
     let editor = writer.name.clone();
     let keep = state.revisions_keep;
     let views = state.views.clone();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let current = super::found(conn, id)?;
@@ -488,11 +538,11 @@ where
             revisions::keep(conn, &current, current_slugs, keep)?;
             let was_announced = db::webhooks::announced(conn, id)?;
             let row = store::update(conn, id, &fields, &tag_ids, Some(&editor))?;
-            super::queue_events(conn, id, "article.updated", was_announced)?;
+            super::queue_events(conn, id, "article.updated", was_announced, site.as_deref())?;
             Ok(row)
         });
         views.sync(conn, id)?;
-        reload(conn, row?.id)
+        reload(conn, row?.id, site.as_deref())
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
@@ -538,6 +588,7 @@ pub async fn remove(
     let id = id.into_inner();
     let permanent = params.permanent.unwrap_or(false);
     let views = state.views.clone();
+    let site = state.feeds.site.clone();
     db::run(&state.pool, move |conn| {
         let done = crate::db::immediate(conn, |conn| {
             let current = super::found(conn, id)?;
@@ -551,7 +602,7 @@ pub async fn remove(
             } else {
                 let was_announced = db::webhooks::announced(conn, id)?;
                 store::set_trashed(conn, id, Some(db::now()))?;
-                super::queue_events(conn, id, "article.trashed", was_announced)?;
+                super::queue_events(conn, id, "article.trashed", was_announced, site.as_deref())?;
             }
             Ok::<_, ApiError>(())
         });
@@ -578,6 +629,7 @@ pub async fn remove(
 pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     let views = state.views.clone();
+    let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
             let current = super::found(conn, id)?;
@@ -586,11 +638,11 @@ pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::
             }
             if_match.check('a', id, current.version)?;
             let row = store::set_trashed(conn, id, None)?;
-            super::queue_events(conn, id, "article.restored", false)?;
+            super::queue_events(conn, id, "article.restored", false, site.as_deref())?;
             Ok::<_, ApiError>(row)
         });
         views.sync(conn, id)?;
-        reload(conn, row?.id)
+        reload(conn, row?.id, site.as_deref())
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
