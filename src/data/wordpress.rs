@@ -20,7 +20,8 @@
 //! - the excerpt (as plain text) → summary; the author's display name → byline;
 //!   the first category → category; the featured image's URL → `cover_image_url`;
 //! - `views` / `post_views_count` post meta → the article's view total (raised to
-//!   it, never lowered: views bantin counted after an earlier import stay).
+//!   it, never lowered: views bantin counted after an earlier import stay);
+//! - Yoast SEO's post meta → the SEO fields ([`yoast`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, IsTerminal};
@@ -29,6 +30,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 
 use super::ndjson::{self, Outcome, Record, Summary};
+use crate::db::articles::SeoFields;
 use crate::db::{self, DbPool};
 use crate::wordpress::{Entry, Item, Reader};
 use crate::{html, text};
@@ -413,6 +415,7 @@ impl<'a> Import<'a> {
             Some(login) => Some(self.push_author(login, login)?),
             None => None,
         };
+        let seo = yoast(&item);
         self.push(Record::Article(Box::new(ndjson::Article {
             slug: slug.clone(),
             title: clip(&title, 300),
@@ -430,10 +433,10 @@ impl<'a> Import<'a> {
             featured: false,
             created_at: time_text(created),
             updated_at: time_text(updated),
-            seo_title: None,
-            seo_description: None,
-            canonical_url: None,
-            og_image_url: None,
+            seo_title: seo.seo_title,
+            seo_description: seo.seo_description,
+            canonical_url: seo.canonical_url,
+            og_image_url: seo.og_image_url,
         })))?;
         if let Some(total) = item.view_count().filter(|n| *n > 0) {
             self.push(Record::Views(ndjson::Views { article: slug, total, daily: Vec::new() }))?;
@@ -452,7 +455,64 @@ fn time_text(time: NaiveDateTime) -> String {
     time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A post's Yoast SEO overrides (`_yoast_wpseo_title`, `_yoast_wpseo_metadesc`,
+/// `_yoast_wpseo_canonical`, `_yoast_wpseo_opengraph-image`), as far as they fit: a
+/// title or description holding Yoast's `%%variables%%` is a template for Yoast to
+/// fill, not a text, and a URL must be an absolute `http(s)` URL; what does not fit
+/// is left to the article's default.
+fn yoast(item: &Item) -> SeoFields {
+    let text = |key: &str, max: usize| {
+        let value = item.meta(key)?.trim();
+        (!value.is_empty() && !value.contains("%%")).then(|| clip(value, max))
+    };
+    let url = |key: &str| {
+        let value = item.meta(key)?.trim();
+        (value.len() <= 2000 && text::is_web_url(value)).then(|| value.to_owned())
+    };
+    SeoFields {
+        seo_title: text("_yoast_wpseo_title", SeoFields::MAX_TITLE),
+        seo_description: text("_yoast_wpseo_metadesc", SeoFields::MAX_DESCRIPTION),
+        canonical_url: url("_yoast_wpseo_canonical"),
+        og_image_url: url("_yoast_wpseo_opengraph-image"),
+    }
+}
+
 /// `text` cut to at most `max` characters.
 fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(meta: &[(&str, &str)]) -> Item {
+        Item { meta: meta.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect(), ..Item::default() }
+    }
+
+    #[test]
+    fn yoast_overrides_become_seo_fields_when_they_fit() {
+        let seo = yoast(&post(&[
+            ("_yoast_wpseo_title", " Nông dân Phú Hòa trúng mùa "),
+            ("_yoast_wpseo_metadesc", &"ệ".repeat(400)),
+            ("_yoast_wpseo_canonical", "https://baobinhson.example.org/nong-dan-trung-mua/"),
+            ("_yoast_wpseo_opengraph-image", "https://baobinhson.example.org/wp-content/uploads/lua-1200.jpg"),
+        ]));
+        assert_eq!(seo.seo_title.as_deref(), Some("Nông dân Phú Hòa trúng mùa"));
+        assert_eq!(seo.seo_description.map(|d| d.chars().count()), Some(SeoFields::MAX_DESCRIPTION), "clipped");
+        assert_eq!(seo.canonical_url.as_deref(), Some("https://baobinhson.example.org/nong-dan-trung-mua/"));
+        assert!(seo.og_image_url.is_some());
+    }
+
+    #[test]
+    fn yoast_templates_blank_values_and_relative_urls_leave_the_defaults() {
+        let seo = yoast(&post(&[
+            ("_yoast_wpseo_title", "%%title%% %%sep%% %%sitename%%"),
+            ("_yoast_wpseo_metadesc", "   "),
+            ("_yoast_wpseo_canonical", "/nong-dan-trung-mua/"),
+            ("_yoast_wpseo_opengraph-image", "ftp://example.org/a.jpg"),
+        ]));
+        assert_eq!(seo, SeoFields::default());
+        assert_eq!(yoast(&post(&[])), SeoFields::default());
+    }
 }

@@ -243,3 +243,52 @@ async fn export_and_import_keep_the_overrides() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("canonical_url"));
 }
+
+#[actix_web::test]
+async fn a_wordpress_import_takes_yoast_seo_overrides_that_fit() {
+    let app = TestApp::spawn().await;
+    let meta = |key: &str, value: &str| {
+        format!("<wp:postmeta><wp:meta_key><![CDATA[{key}]]></wp:meta_key><wp:meta_value><![CDATA[{value}]]></wp:meta_value></wp:postmeta>")
+    };
+    let post = |id: u32, slug: &str, metas: &[String]| {
+        format!(
+            "<item><title><![CDATA[Bài {id}]]></title><content:encoded><![CDATA[Nội dung.]]></content:encoded>\
+             <wp:post_id>{id}</wp:post_id><wp:post_date_gmt><![CDATA[2024-03-05 01:30:00]]></wp:post_date_gmt>\
+             <wp:post_name><![CDATA[{slug}]]></wp:post_name><wp:status><![CDATA[publish]]></wp:status>\
+             <wp:post_type><![CDATA[post]]></wp:post_type>{}</item>",
+            metas.concat()
+        )
+    };
+    let wxr = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Báo</title><wp:wxr_version>1.2</wp:wxr_version>{}{}</channel></rss>
+"#,
+        post(
+            1,
+            "co-yoast",
+            &[
+                meta("_yoast_wpseo_title", "Tiêu đề Yoast"),
+                meta("_yoast_wpseo_metadesc", "Mô tả Yoast"),
+                meta("_yoast_wpseo_canonical", "https://baobinhson.example.org/co-yoast/"),
+                meta("_yoast_wpseo_opengraph-image", "https://baobinhson.example.org/anh/og.jpg"),
+            ]
+        ),
+        post(2, "mau-yoast", &[meta("_yoast_wpseo_title", "%%title%% %%sep%% %%sitename%%")]),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("wordpress.xml");
+    std::fs::write(&file, wxr).expect("write");
+    let out = bantin(&app.database_path(), &["import-wordpress", file.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reader = app.reader();
+    let with = app.send(awc::http::Method::GET, "/api/v1/articles/slug/co-yoast", reader, None).await.body;
+    assert_eq!(with["seo_title"], "Tiêu đề Yoast", "{with}");
+    assert_eq!(with["seo_description"], "Mô tả Yoast");
+    assert_eq!(with["canonical_url"], "https://baobinhson.example.org/co-yoast/");
+    assert_eq!(with["og_image_url"], "https://baobinhson.example.org/anh/og.jpg");
+    assert_eq!(defaults(&with), Vec::<&str>::new());
+    let template = app.send(awc::http::Method::GET, "/api/v1/articles/slug/mau-yoast", reader, None).await.body;
+    assert_eq!(template["seo_title"], "Bài 2", "Yoast's template is not a title");
+    assert_eq!(defaults(&template), ALL_DEFAULTS);
+}
