@@ -126,7 +126,8 @@ pub fn seed(conn: &mut SqliteConnection, library: &Library, now: NaiveDateTime) 
                     name: (*name).to_owned(),
                     name_folded: text::fold(name),
                     bio: Some(format!("Phóng viên Ban Thời sự, viết về {} từ năm {}.", SUBJECTS[n], 2010 + n)),
-                    avatar_url: Some(format!("https://example.vn/tac-gia/{}.jpg", text::slugify(name, "author"))),
+                    // No outside pictures: the one-command demo must look whole offline.
+                    avatar_url: None,
                 },
             )?;
             author_ids.push(row.id);
@@ -151,7 +152,9 @@ pub fn seed(conn: &mut SqliteConnection, library: &Library, now: NaiveDateTime) 
                 status: status.to_owned(),
                 published_at,
                 category_id: Some(category_ids[SUBJECT_CATEGORY[i % SUBJECTS.len()]]),
-                cover_image_url: cover_image_id.is_none().then(|| format!("https://example.vn/anh/demo-{i}.jpg")),
+                // Stories of the subjects without a drawn picture have no cover, rather
+                // than an outside address that shows a broken image offline.
+                cover_image_url: None,
                 featured: i % 9 == 5,
                 author_id: Some(author_ids[i % AUTHORS.len()]),
                 cover_image_id,
