@@ -21,7 +21,7 @@ pub struct Author {
     #[serde(flatten)]
     pub head: AuthorRef,
     /// A few lines about the author.
-    #[schema(example = "Phóng viên Ban Kinh tế.")]
+    #[schema(required = true, example = "Phóng viên Ban Kinh tế.")]
     pub bio: Option<String>,
     /// Its use and history.
     #[serde(flatten)]

@@ -23,9 +23,10 @@ pub struct Category {
     #[serde(flatten)]
     pub head: CategoryRef,
     /// Description, if any.
-    #[schema(example = "Tin tức thời sự trong tỉnh")]
+    #[schema(required = true, example = "Tin tức thời sự trong tỉnh")]
     pub description: Option<String>,
     /// Parent category id; `null` at the top level.
+    #[schema(required = true)]
     pub parent_id: Option<i32>,
     /// Menu order among siblings (lower first).
     #[schema(example = 0)]

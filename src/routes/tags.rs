@@ -21,6 +21,7 @@ pub struct Tag {
     #[serde(flatten)]
     pub head: TagRef,
     /// Description, if any.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// Its use and history.
     #[serde(flatten)]
