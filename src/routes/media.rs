@@ -53,10 +53,11 @@ pub struct Media {
     /// Size of the stored original.
     #[schema(example = 2_345_678)]
     pub bytes: i64,
-    #[schema(example = "Đồng lúa chín ở Điện Bàn")]
+    #[schema(required = true, example = "Đồng lúa chín ở Điện Bàn")]
     pub alt: Option<String>,
+    #[schema(required = true)]
     pub caption: Option<String>,
-    #[schema(example = "Ảnh: Trần Thị Bình")]
+    #[schema(required = true, example = "Ảnh: Trần Thị Bình")]
     pub credit: Option<String>,
     /// 320, 640, 1024 and 1600 px wide, those narrower than the original.
     pub variants: Vec<Variant>,

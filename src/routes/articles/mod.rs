@@ -52,7 +52,7 @@ pub struct AuthorRef {
     pub slug: String,
     #[schema(example = "Trần Thị Bình")]
     pub name: String,
-    #[schema(example = "https://example.vn/tac-gia/tran-thi-binh.jpg")]
+    #[schema(required = true, example = "https://example.vn/tac-gia/tran-thi-binh.jpg")]
     pub avatar_url: Option<String>,
 }
 
@@ -67,6 +67,7 @@ pub struct CoverImage {
     pub width: i32,
     #[schema(example = 3000)]
     pub height: i32,
+    #[schema(required = true)]
     pub alt: Option<String>,
     /// Narrowest first.
     pub variants: Vec<crate::routes::media::Variant>,
@@ -100,15 +101,16 @@ pub struct ArticleItem {
     #[schema(example = "Thực hiện hiệu quả các phong trào thi đua")]
     pub title: String,
     /// Lead paragraph.
-    #[schema(example = "Tỉnh đẩy mạnh phong trào thi đua yêu nước trong năm 2020.")]
+    #[schema(required = true, example = "Tỉnh đẩy mạnh phong trào thi đua yêu nước trong năm 2020.")]
     pub summary: Option<String>,
     /// Byline (defaults to the author profile's name).
-    #[schema(example = "Nguyễn Văn An")]
+    #[schema(required = true, example = "Nguyễn Văn An")]
     pub author: Option<String>,
     /// The author profile's id, if any.
-    #[schema(example = 2)]
+    #[schema(required = true, example = 2)]
     pub author_id: Option<i32>,
     /// The author profile, if any.
+    #[schema(required = true)]
     pub author_profile: Option<AuthorRef>,
     /// `draft`, `published`, `archived`, or `trashed` (token holders only). A
     /// published article dated in the future is scheduled: invisible to the public
@@ -119,18 +121,21 @@ pub struct ArticleItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<DateTime<Utc>>,
     /// Publication time; `null` for never-published drafts.
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
     /// Its category, if any.
+    #[schema(required = true)]
     pub category: Option<CategoryRef>,
     /// Its tags, by name.
     pub tags: Vec<TagRef>,
     /// Cover image URL.
-    #[schema(example = "https://example.vn/anh/bia.jpg")]
+    #[schema(required = true, example = "https://example.vn/anh/bia.jpg")]
     pub cover_image_url: Option<String>,
     /// The cover from the media library, if any.
-    #[schema(example = 7)]
+    #[schema(required = true, example = 7)]
     pub cover_image_id: Option<i32>,
     /// That cover with its variants, for `srcset`.
+    #[schema(required = true)]
     pub cover_image: Option<CoverImage>,
     /// Whether editors feature it.
     pub featured: bool,
@@ -153,17 +158,17 @@ pub struct ArticleItem {
     pub seo_title: String,
     /// The description for search engines and link previews; the `summary` unless the
     /// article sets one (so `null` without either).
-    #[schema(example = "Tỉnh tổng kết công tác thi đua, khen thưởng năm 2020.")]
+    #[schema(required = true, example = "Tỉnh tổng kết công tác thi đua, khen thưởng năm 2020.")]
     pub seo_description: Option<String>,
     /// The article's canonical URL; unless the article sets one, its public URL
     /// (`BANTIN_SITE_URL` and `BANTIN_ARTICLE_URL`), `null` when no site is configured
     /// or the URL holds a date and the article has no publication time yet.
-    #[schema(example = "https://baoquangnam.vn/thuc-hien-hieu-qua-cac-phong-trao-thi-dua")]
+    #[schema(required = true, example = "https://baoquangnam.vn/thuc-hien-hieu-qua-cac-phong-trao-thi-dua")]
     pub canonical_url: Option<String>,
     /// The image of link previews (`og:image`); unless the article sets one, its cover:
     /// the widest variant of `cover_image` (an absolute path on this server, as in
     /// `cover_image`), else `cover_image_url`, else `null`.
-    #[schema(example = "/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg")]
+    #[schema(required = true, example = "/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg")]
     pub og_image_url: Option<String>,
     /// Which of `seo_title`, `seo_description`, `canonical_url` and `og_image_url` the
     /// article does not set, so that they show their default (even a `null` one), in
