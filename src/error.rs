@@ -5,21 +5,33 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One invalid field of a request.
+/// One invalid field of a request, or one failing operation of a batch write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// The field's name as sent (dotted path for nested fields).
+    /// The field's name as sent (dotted path for nested fields). In a batch write, the
+    /// part of the operation at fault: `id`, `if_match`, `body` or `body.<field>`.
     #[schema(example = "title")]
     pub field: String,
     /// What is wrong with it.
     #[schema(example = "must not be empty")]
     pub message: String,
+    /// Batch writes only: the failing operation's position in `operations`, counted
+    /// from 0 (its `message` counts from 1: index 6 is "operation 7").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// Batch writes only: the status the operation would have answered on its own
+    /// (404, 409, 412 or 422).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Batch writes only: the machine `code` of that status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl FieldError {
     /// An error on `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), index: None, status: None, code: None }
     }
 }
 
@@ -61,6 +73,10 @@ pub enum ApiError {
     /// 422: the body is JSON but its content is invalid.
     #[error("the request body is invalid")]
     Validation(Vec<FieldError>),
+    /// 412 or 422: operations of a batch write failed, each named in `errors` by its
+    /// `index` (412 when every failure is a stale `if_match`); nothing was changed.
+    #[error("{}", batch_detail(.0))]
+    BatchFailed(Vec<FieldError>),
     /// 429: over the rate limit; retry after this many seconds.
     #[error("too many requests; retry in {0} seconds")]
     RateLimited(u64),
@@ -114,6 +130,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
+            Self::BatchFailed(_) if self.status_code() == StatusCode::PRECONDITION_FAILED => "precondition_failed",
+            Self::BatchFailed(_) => "validation_failed",
             Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "internal",
             Self::Unavailable { .. } | Self::Full => "unavailable",
@@ -135,7 +153,7 @@ impl ApiError {
             code: self.code().to_owned(),
             instance: None,
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors) | Self::BatchFailed(errors) => Some(errors.clone()),
                 _ => None,
             },
         }
@@ -187,6 +205,10 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BatchFailed(errors) if !errors.is_empty() && errors.iter().all(|e| e.status == Some(412)) => {
+                StatusCode::PRECONDITION_FAILED
+            }
+            Self::BatchFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable { .. } | Self::Full => StatusCode::SERVICE_UNAVAILABLE,
@@ -223,6 +245,18 @@ impl ResponseError for ApiError {
         }
         response
     }
+}
+
+/// The `detail` of a failed batch: which operations failed, counted from 1.
+fn batch_detail(errors: &[FieldError]) -> String {
+    let mut failed: Vec<usize> = errors.iter().filter_map(|e| e.index).collect();
+    failed.dedup();
+    let names: Vec<String> = failed.iter().map(|index| (index + 1).to_string()).collect();
+    let noun = if failed.len() == 1 { "operation" } else { "operations" };
+    format!(
+        "{noun} {} of the batch failed (counted from 1; `index` in `errors` counts from 0), so no operation was applied",
+        names.join(", ")
+    )
 }
 
 /// Seconds a client is told to wait before retrying a write refused for a full database.
@@ -301,5 +335,35 @@ mod tests {
         let (_, body) = rendered(ApiError::internal("secret path /var/db")).await;
         assert!(!body.to_string().contains("secret"));
         assert!(body.get("errors").is_none());
+    }
+
+    #[actix_web::test]
+    async fn a_failed_batch_names_each_operation_and_is_412_only_when_every_failure_is_stale() {
+        let failed = |index: usize, field: &str, status: u16, code: &str| FieldError {
+            index: Some(index),
+            status: Some(status),
+            code: Some(code.to_owned()),
+            ..FieldError::new(field, format!("operation {}: x", index + 1))
+        };
+        let stale = failed(6, "if_match", 412, "precondition_failed");
+        let (status, body) = rendered(ApiError::BatchFailed(vec![stale.clone()])).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "about:blank", "title": "Precondition Failed", "status": 412,
+                "detail": "operation 7 of the batch failed (counted from 1; `index` in `errors` counts from 0), \
+                           so no operation was applied",
+                "code": "precondition_failed",
+                "errors": [{"index": 6, "field": "if_match", "message": "operation 7: x", "status": 412,
+                            "code": "precondition_failed"}]
+            })
+        );
+        let missing = failed(9, "id", 404, "not_found");
+        let (status, body) = rendered(ApiError::BatchFailed(vec![stale, missing])).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["code"], "validation_failed");
+        assert!(body["detail"].as_str().is_some_and(|d| d.starts_with("operations 7, 10 of the batch failed")));
+        assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
     }
 }

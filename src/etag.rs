@@ -67,6 +67,13 @@ impl IfMatch {
     }
 }
 
+impl From<Option<String>> for IfMatch {
+    /// A precondition given in a body rather than a header (batch writes).
+    fn from(list: Option<String>) -> Self {
+        IfMatch(list)
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;

@@ -65,10 +65,10 @@ macro_rules! services {
 
 /// Registers every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::articles::{list, revisions, search, write};
+    use routes::articles::{batch, list, revisions, search, write};
     use routes::{articles, authors, categories, feeds, media, ops, tags, tokens, views, webhooks};
     let api = services! { scope::scope("/api/v1") =>
-        list::list, search::suggest, views::popular, views::record, views::show, views::set, views::reset,
+        list::list, search::suggest, views::popular, batch::batch, views::record, views::show, views::set, views::reset,
         articles::show_by_slug, list::related, articles::show,
         write::create, write::replace, write::update, write::remove, write::restore,
         revisions::list_revisions, revisions::show_revision, write::restore_revision,

@@ -2,6 +2,7 @@
 
 mod article_lists;
 mod articles;
+mod batch;
 mod categories;
 mod cursor_walks;
 mod data;

@@ -14,24 +14,24 @@ use crate::helpers::{As, TestApp};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: http::HeaderMap,
     body: String,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("a JSON body")
     }
 
-    fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         self.json()["type"].as_str().unwrap_or_default().to_owned()
     }
 }
 
 /// A webhook receiver: records every request, answers 500 to the first `failures`.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     failures: Arc<AtomicUsize>,
 }
@@ -57,7 +57,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, receiver: web::Data<Receive
 
 impl Receiver {
     /// Starts a receiver on `port` (0: any free one); its URL and the server.
-    fn start(&self, port: u16) -> (String, actix_test::TestServer) {
+    pub(crate) fn start(&self, port: u16) -> (String, actix_test::TestServer) {
         let receiver = self.clone();
         let server = actix_test::start_with(actix_test::config().port(port), move || {
             App::new().app_data(web::Data::new(receiver.clone())).route("/hook", web::post().to(receive))
@@ -70,7 +70,7 @@ impl Receiver {
     }
 
     /// Waits (up to `within`) until `done` holds for what was received.
-    async fn wait(&self, within: Duration, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    pub(crate) async fn wait(&self, within: Duration, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
         let deadline = Instant::now() + within;
         loop {
             let got = self.got();
@@ -84,7 +84,7 @@ impl Receiver {
 }
 
 /// An app whose webhooks may reach loopback, and an admin token that works.
-async fn app_allowing_loopback() -> (TestApp, String) {
+pub(crate) async fn app_allowing_loopback() -> (TestApp, String) {
     let app = TestApp::spawn_with(bantin::config::ServeArgs {
         rate_limit: 0,
         webhook_allow_private: true,
@@ -109,7 +109,7 @@ async fn admin(app: &TestApp) -> String {
 }
 
 /// Subscribes `url` to `events`; the answer (with the secret).
-async fn subscribe(app: &TestApp, admin: &str, url: &str, events: Value) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, admin: &str, url: &str, events: Value) -> Value {
     let made =
         app.send(Method::POST, "/api/v1/webhooks", As::Token(admin), Some(json!({"url": url, "events": events}))).await;
     assert_eq!(made.status, 201, "{}", made.body);

@@ -1,5 +1,6 @@
 //! `/api/v1/articles`: the article resource.
 
+pub mod batch;
 pub mod list;
 pub mod revisions;
 pub mod search;

@@ -18,6 +18,7 @@ use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
 use crate::extract::{check_len, double_option, ApiJson};
+use crate::feeds::Site;
 use crate::routes::resolve_slug;
 use crate::routes::{Answer, State};
 use crate::text::trim;
@@ -500,46 +501,17 @@ fn contributors_write_drafts() -> ApiError {
     )
 }
 
-/// PUT and PATCH: one immediate transaction reads the article, builds and checks the
-/// new version, and writes it only if something changed (`version` + 1). A
-/// contributor may only edit a draft, and it stays a draft.
+/// PUT and PATCH: one immediate transaction runs [`update_article`].
 async fn write<F>(state: State, writer: Arc<TokenInfo>, id: i32, if_match: IfMatch, draft: F) -> Answer
 where
     F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError> + Send + 'static,
 {
-    let contributor = writer.role < Role::Editor;
-    let editor = writer.name.clone();
     let keep = state.revisions_keep;
     let views = state.views.clone();
     let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
         let row = crate::db::immediate(conn, |conn| {
-            let current = super::found(conn, id)?;
-            if current.trashed_at.is_some() {
-                return Err(in_the_trash(id));
-            }
-            let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
-            let current_slugs: Vec<String> = current_tags.iter().map(|t| t.slug.clone()).collect();
-            let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
-            sorted_old.sort_unstable();
-            let draft = draft(&current, current_tags.into_iter().map(|t| t.fields.slug).collect())?;
-            if contributor && (current.status != Status::Draft.as_str() || draft.status != Status::Draft) {
-                return Err(contributors_write_drafts());
-            }
-            let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
-            // Invalid content is a 422 whatever the tag; a stale tag is a 412 before
-            // anything is written (tags created by resolve roll back with it).
-            if_match.check('a', id, current.version)?;
-            let mut sorted_new = tag_ids.clone();
-            sorted_new.sort_unstable();
-            if fields == current.fields && sorted_new == sorted_old {
-                return Ok::<_, ApiError>(current);
-            }
-            revisions::keep(conn, &current, current_slugs, keep)?;
-            let was_announced = db::webhooks::announced(conn, id)?;
-            let row = store::update(conn, id, &fields, &tag_ids, Some(&editor))?;
-            super::queue_events(conn, id, "article.updated", was_announced, site.as_deref())?;
-            Ok(row)
+            update_article(conn, &writer, keep, id, &if_match, draft, site.as_deref())
         });
         views.sync(conn, id)?;
         reload(conn, row?.id, site.as_deref())
@@ -548,8 +520,67 @@ where
     Ok(article.answer(StatusCode::OK))
 }
 
+/// PUT, PATCH or a revision restore of article `id` by `writer`, in the caller's
+/// transaction: reads the article, builds and checks the new version, and writes it
+/// (keeping the old one as a revision, queueing its events) only if something
+/// changed (`version` + 1). A contributor may only edit a draft, and it stays a
+/// draft. Events show the article as on `site`.
+fn update_article<F>(
+    conn: &mut SqliteConnection,
+    writer: &TokenInfo,
+    keep: u32,
+    id: i32,
+    if_match: &IfMatch,
+    draft: F,
+    site: Option<&Site>,
+) -> Result<ArticleRow, ApiError>
+where
+    F: FnOnce(&ArticleRow, Vec<String>) -> Result<Draft, ApiError>,
+{
+    let current = super::found(conn, id)?;
+    if current.trashed_at.is_some() {
+        return Err(in_the_trash(id));
+    }
+    let current_tags = store::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    let current_slugs: Vec<String> = current_tags.iter().map(|t| t.slug.clone()).collect();
+    let mut sorted_old: Vec<i32> = current_tags.iter().map(|t| t.id).collect();
+    sorted_old.sort_unstable();
+    let draft = draft(&current, current_tags.into_iter().map(|t| t.fields.slug).collect())?;
+    if writer.role < Role::Editor && (current.status != Status::Draft.as_str() || draft.status != Status::Draft) {
+        return Err(contributors_write_drafts());
+    }
+    let (fields, tag_ids) = draft.resolve(conn, Some(&current))?;
+    // Invalid content is a 422 whatever the tag; a stale tag is a 412 before
+    // anything is written (tags created by resolve roll back with it).
+    if_match.check('a', id, current.version)?;
+    let mut sorted_new = tag_ids.clone();
+    sorted_new.sort_unstable();
+    if fields == current.fields && sorted_new == sorted_old {
+        return Ok(current);
+    }
+    revisions::keep(conn, &current, current_slugs, keep)?;
+    let was_announced = db::webhooks::announced(conn, id)?;
+    let row = store::update(conn, id, &fields, &tag_ids, Some(&writer.name))?;
+    super::queue_events(conn, id, "article.updated", was_announced, site)?;
+    Ok(row)
+}
+
+/// PATCH of article `id` with `patch`, in the caller's transaction (see
+/// [`update_article`]).
+pub(super) fn patch_article(
+    conn: &mut SqliteConnection,
+    writer: &TokenInfo,
+    keep: u32,
+    id: i32,
+    if_match: &IfMatch,
+    patch: ArticlePatch,
+    site: Option<&Site>,
+) -> Result<ArticleRow, ApiError> {
+    update_article(conn, writer, keep, id, if_match, |row, tags| Draft::from_patch(row, tags, patch), site)
+}
+
 /// The 409 of a write to an article in the trash.
-fn in_the_trash(id: i32) -> ApiError {
+pub(super) fn in_the_trash(id: i32) -> ApiError {
     ApiError::Conflict(format!("article {id} is in the trash; restore it first (POST /api/v1/articles/{id}/restore)"))
 }
 
@@ -590,27 +621,38 @@ pub async fn remove(
     let views = state.views.clone();
     let site = state.feeds.site.clone();
     db::run(&state.pool, move |conn| {
-        let done = crate::db::immediate(conn, |conn| {
-            let current = super::found(conn, id)?;
-            if current.trashed_at.is_some() && !permanent {
-                return Err(ApiError::not_found("article", format!("id {id} outside the trash")));
-            }
-            if_match.check('a', id, current.version)?;
-            if permanent {
-                store::delete(conn, id)?;
-                crate::webhooks::emit(conn, "article.deleted", &crate::webhooks::Deleted { id })?;
-            } else {
-                let was_announced = db::webhooks::announced(conn, id)?;
-                store::set_trashed(conn, id, Some(db::now()))?;
-                super::queue_events(conn, id, "article.trashed", was_announced, site.as_deref())?;
-            }
-            Ok::<_, ApiError>(())
-        });
+        let done = crate::db::immediate(conn, |conn| remove_article(conn, id, &if_match, permanent, site.as_deref()));
         views.sync(conn, id)?;
         done
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// DELETE of article `id`, in the caller's transaction: to the trash (queueing its
+/// events), or for good when `permanent`. A trashed article is a 404 unless
+/// `permanent`.
+pub(super) fn remove_article(
+    conn: &mut SqliteConnection,
+    id: i32,
+    if_match: &IfMatch,
+    permanent: bool,
+    site: Option<&Site>,
+) -> Result<(), ApiError> {
+    let current = super::found(conn, id)?;
+    if current.trashed_at.is_some() && !permanent {
+        return Err(ApiError::not_found("article", format!("id {id} outside the trash")));
+    }
+    if_match.check('a', id, current.version)?;
+    if permanent {
+        store::delete(conn, id)?;
+        crate::webhooks::emit(conn, "article.deleted", &crate::webhooks::Deleted { id })?;
+    } else {
+        let was_announced = db::webhooks::announced(conn, id)?;
+        store::set_trashed(conn, id, Some(db::now()))?;
+        super::queue_events(conn, id, "article.trashed", was_announced, site)?;
+    }
+    Ok(())
 }
 
 /// Restore an article from the trash.
@@ -631,21 +673,30 @@ pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::
     let views = state.views.clone();
     let site = state.feeds.site.clone();
     let article = db::run(&state.pool, move |conn| {
-        let row = crate::db::immediate(conn, |conn| {
-            let current = super::found(conn, id)?;
-            if current.trashed_at.is_none() {
-                return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
-            }
-            if_match.check('a', id, current.version)?;
-            let row = store::set_trashed(conn, id, None)?;
-            super::queue_events(conn, id, "article.restored", false, site.as_deref())?;
-            Ok::<_, ApiError>(row)
-        });
+        let row = crate::db::immediate(conn, |conn| restore_article(conn, id, &if_match, site.as_deref()));
         views.sync(conn, id)?;
         reload(conn, row?.id, site.as_deref())
     })
     .await?;
     Ok(article.answer(StatusCode::OK))
+}
+
+/// Restore of article `id` from the trash, in the caller's transaction (queueing its
+/// events); 409 when it is not in the trash.
+pub(super) fn restore_article(
+    conn: &mut SqliteConnection,
+    id: i32,
+    if_match: &IfMatch,
+    site: Option<&Site>,
+) -> Result<ArticleRow, ApiError> {
+    let current = super::found(conn, id)?;
+    if current.trashed_at.is_none() {
+        return Err(ApiError::Conflict(format!("article {id} is not in the trash")));
+    }
+    if_match.check('a', id, current.version)?;
+    let row = store::set_trashed(conn, id, None)?;
+    super::queue_events(conn, id, "article.restored", false, site)?;
+    Ok(row)
 }
 
 /// Restore an earlier version of an article.
