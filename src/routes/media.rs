@@ -150,6 +150,7 @@ async fn receive(library: &Library, req: &HttpRequest, payload: web::Payload) ->
     let mut form = Multipart::new(req.headers(), payload);
     let mut words = MediaWords { alt: None, caption: None, credit: None };
     let mut file: Option<Temp> = None;
+    let mut seen: Vec<String> = Vec::new();
     let malformed = |e: actix_multipart::MultipartError| match e {
         actix_multipart::MultipartError::ContentTypeMissing
         | actix_multipart::MultipartError::ContentTypeParse
@@ -180,6 +181,11 @@ async fn receive(library: &Library, req: &HttpRequest, payload: web::Payload) ->
             tokio::io::AsyncWriteExt::flush(&mut out).await.map_err(ApiError::internal)?;
             file = Some(temp);
         } else {
+            // Each is one string: a repeated part would otherwise quietly replace the first.
+            if seen.contains(&name) {
+                return Err(ApiError::invalid(name, "sent more than once; send each part once"));
+            }
+            seen.push(name.clone());
             let mut text = Vec::new();
             while let Some(chunk) = part.next().await {
                 text.extend_from_slice(&chunk.map_err(malformed)?);

@@ -193,6 +193,11 @@ async fn the_content_decides_the_type_never_the_name() {
     app.send_raw(Method::POST, "/api/v1/media", app.writer(), Some(&no_file.0), no_file.1)
         .await
         .assert_problem(422, "validation_failed");
+    let image = picture(8, 8, ImageFormat::Png);
+    let twice = multipart(&[("file", Some("a.png"), &image), ("alt", None, b"mot"), ("alt", None, b"hai")]);
+    let reply = app.send_raw(Method::POST, "/api/v1/media", app.writer(), Some(&twice.0), twice.1).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "alt", "a repeated part is refused, not half taken");
     let json = app.post("/api/v1/media", json!({"file": "x"})).await;
     json.assert_problem(415, "unsupported_media_type");
 }
