@@ -5,7 +5,7 @@ import { articleFeed } from "../feed.js";
 import { initLayout, renderMostRead } from "../layout.js";
 
 const main = document.getElementById("noi-dung");
-initLayout();
+initLayout({ home: true });
 renderMostRead(document.querySelector(".sidebar"));
 
 async function render() {
