@@ -301,7 +301,9 @@ pub async fn sparse(
     next: Next<impl MessageBody<Error = impl Into<Box<dyn std::error::Error>>> + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let table = req.app_data::<web::Data<FieldTable>>().cloned();
-    let asked = (req.method() == Method::GET).then(|| take_fields(req.query_string())).flatten();
+    // Most reads have no `fields`: no query parsing for them.
+    let maybe = req.method() == Method::GET && req.query_string().contains(PARAMETER);
+    let asked = maybe.then(|| take_fields(req.query_string())).flatten();
     let (Some(table), Some((fields, rest))) = (table, asked) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
