@@ -154,6 +154,7 @@ pub fn app(
         .wrap(cors)
         .wrap(from_fn(http::metrics::measure))
         .wrap(from_fn(http::request_id::request_id))
+        .wrap(from_fn(http::head_as_get))
         .wrap(Compress::default())
         .wrap(Logger::new("%a \"%r\" %s %b %Dms req=%{x-request-id}o"))
 }

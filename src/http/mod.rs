@@ -35,6 +35,19 @@ pub async fn security_headers(
     Ok(response)
 }
 
+/// `HEAD` is a `GET` without the body (RFC 9110, 9.3.2): routed as the `GET`, with the
+/// same status and headers (`Content-Length`, `ETag`, `Link`…). The HTTP codec noted the
+/// request was a `HEAD` when it parsed it, and sends the headers alone.
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Longest query string accepted, in bytes (a `q` of 200 Vietnamese characters is at
 /// most 1,800 bytes percent-encoded). Longer ones would be echoed into `Link` headers
 /// that common clients refuse to read.

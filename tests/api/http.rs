@@ -412,3 +412,37 @@ async fn a_view_flush_keeps_cached_content_while_counts_and_etags_change() {
     app.patch(&one, json!({"featured": true})).await;
     assert_eq!(app.get(&one).await.body["title"], "Đổi ngầm");
 }
+
+#[actix_web::test]
+async fn head_answers_what_get_answers_without_the_body() {
+    let app = TestApp::spawn().await;
+    app.create_tag("Thi đua").await;
+    for path in ["/api/v1/tags", "/api/v1/tags/slug/thi-dua", "/healthz", "/openapi.json"] {
+        let get = app.send(Method::GET, path, As::Public, None).await;
+        let head = app.send(Method::HEAD, path, As::Public, None).await;
+        assert_eq!((head.status, get.status), (200, 200), "{path}");
+        assert!(head.raw.is_empty(), "{path}: HEAD sent a body");
+        assert_eq!(head.header("etag"), get.header("etag"), "{path}");
+        assert_eq!(head.header("x-total-count"), get.header("x-total-count"), "{path}");
+    }
+    // On the wire (awc drops a HEAD answer's length): the GET's Content-Length, no body.
+    let get = app.get("/api/v1/tags").await;
+    let address = app.server.addr();
+    let wire = actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.write_all(b"HEAD /api/v1/tags HTTP/1.1\r\nHost: bantin\r\nConnection: close\r\n\r\n").expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    })
+    .await
+    .expect("the HEAD request");
+    assert!(wire.starts_with("HTTP/1.1 200"), "{wire}");
+    assert!(wire.to_lowercase().contains(&format!("content-length: {}\r\n", get.raw.len())), "{wire}");
+    assert!(wire.ends_with("\r\n\r\n"), "a body followed the headers: {wire}");
+    // What GET does not answer, HEAD does not either.
+    let missing = app.send(Method::HEAD, "/api/v1/nope", As::Public, None).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+}
