@@ -116,7 +116,7 @@ pub struct ArticleItem {
     /// `draft`, `published`, `archived`, or `trashed` (token holders only). A
     /// published article dated in the future is scheduled: invisible to the public
     /// until then.
-    #[schema(example = "published")]
+    #[schema(value_type = ShownStatus, example = "published")]
     pub status: String,
     /// When it was moved to the trash; only on trashed articles.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,6 +179,18 @@ pub struct ArticleItem {
     /// With `q` only: the matches marked in the original text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<Highlight>,
+}
+
+/// An article's status as shown: as written, or `trashed` while it is in the trash.
+// Only the spec's type of `ArticleItem::status`, which keeps the stored text.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ShownStatus {
+    Draft,
+    Published,
+    Archived,
+    Trashed,
 }
 
 /// Where a search matched, as HTML: the original text escaped, matched words in
