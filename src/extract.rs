@@ -46,12 +46,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     from_document(document)
 }
 
-/// Reads `T` from a JSON object already parsed (a part of a body), failing as
-/// [`parse_json`] does: 422 naming the field for the wrong shape or unknown fields.
+/// Reads `T` from a JSON object already parsed (a part of a body; the caller checked it
+/// is an object), failing as [`parse_json`] does: 422 naming the field for the wrong
+/// shape or unknown fields.
 pub fn from_document<T: DeserializeOwned>(document: serde_json::Value) -> Result<T, ApiError> {
-    if !document.is_object() {
-        return Err(ApiError::invalid("body", "must be a JSON object"));
-    }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         classify(b"{}", error.into_inner(), path)

@@ -19,6 +19,14 @@ pub fn is_web_url(url: &str) -> bool {
     PATTERN.get_or_init(|| regex::Regex::new(WEB_URL_PATTERN).ok()).as_ref().is_some_and(|re| re.is_match(url))
 }
 
+/// Longest URL stored (cover images, avatars, SEO URLs), in bytes.
+pub const MAX_URL_LEN: usize = 2000;
+
+/// Whether `url` is a URL bantin stores: [`is_web_url`] and at most [`MAX_URL_LEN`] bytes.
+pub fn is_stored_url(url: &str) -> bool {
+    url.len() <= MAX_URL_LEN && is_web_url(url)
+}
+
 /// Folds one character for matching: `đ`/`Đ` become `d`, letters lose tone and vowel
 /// marks and are lower-cased, combining marks (from NFD input) vanish (`None`).
 /// Every other character maps to exactly one character, so positions in folded text

@@ -22,6 +22,7 @@ use crate::db::articles::{ArticleFields, ArticleRow, SeoFields};
 use crate::db::media::{MediaFields, MediaRow, MediaWords};
 use crate::db::{self, DbPool};
 use crate::media::store::valid_name;
+use crate::routes::media::Variant;
 use crate::schema::{article_daily_views, article_tags, articles, authors, categories, media, tags};
 use crate::{html, text};
 
@@ -88,14 +89,6 @@ pub struct MediaVariant {
     pub height: u32,
     /// Its file name in the media folder.
     pub file: String,
-}
-
-/// A variant as the `media.variants` column holds it.
-#[derive(Serialize, Deserialize)]
-struct StoredVariant {
-    width: u32,
-    height: u32,
-    url: String,
 }
 
 /// The image types the media library stores.
@@ -342,7 +335,7 @@ fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<
 }
 
 fn media_record(upload: MediaRow) -> Result<Media, String> {
-    let stored: Vec<StoredVariant> = serde_json::from_str(&upload.fields.variants)
+    let stored: Vec<Variant> = serde_json::from_str(&upload.fields.variants)
         .map_err(|e| format!("upload #{} has unreadable variants: {e}", upload.id))?;
     let f = upload.fields;
     Ok(Media {
@@ -469,7 +462,7 @@ pub fn validate(record: &Record) -> Result<(), String> {
             check_slug(&mut errors, "slug", &a.slug);
             check_text(&mut errors, "name", &a.name, true, 200);
             check_text(&mut errors, "bio", a.bio.as_deref().unwrap_or(""), false, 2000);
-            if a.avatar_url.as_deref().is_some_and(|url| url.len() > 2000 || !text::is_web_url(url)) {
+            if a.avatar_url.as_deref().is_some_and(|url| !text::is_stored_url(url)) {
                 errors.push("avatar_url must be an http or https URL of at most 2,000 characters".to_owned());
             }
         }
@@ -508,7 +501,7 @@ pub fn validate(record: &Record) -> Result<(), String> {
                 errors.push(format!("status must be draft, published or archived, not {:?}", a.status));
             }
             if let Some(url) = &a.cover_image_url {
-                if url.len() > 2000 || !text::is_web_url(url) {
+                if !text::is_stored_url(url) {
                     errors.push("cover_image_url must be an http or https URL of at most 2,000 characters".to_owned());
                 }
             }
@@ -524,7 +517,7 @@ pub fn validate(record: &Record) -> Result<(), String> {
                 SeoFields::MAX_DESCRIPTION,
             );
             for (field, url) in [("canonical_url", &a.canonical_url), ("og_image_url", &a.og_image_url)] {
-                if url.as_deref().is_some_and(|url| url.len() > 2000 || !text::is_web_url(url)) {
+                if url.as_deref().is_some_and(|url| !text::is_stored_url(url)) {
                     errors.push(format!("{field} must be an absolute http or https URL of at most 2,000 characters"));
                 }
             }
@@ -813,10 +806,10 @@ fn media_id(conn: &mut SqliteConnection, file: &str) -> QueryResult<Option<i32>>
 }
 
 fn apply_media(conn: &mut SqliteConnection, m: &Media, now: NaiveDateTime) -> QueryResult<Outcome> {
-    let variants: Vec<StoredVariant> = m
+    let variants: Vec<Variant> = m
         .variants
         .iter()
-        .map(|v| StoredVariant { width: v.width, height: v.height, url: format!("/media/{}", v.file) })
+        .map(|v| Variant { width: v.width, height: v.height, url: format!("/media/{}", v.file) })
         .collect();
     let fields = MediaFields {
         file: m.file.clone(),
@@ -889,7 +882,7 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
         summary: a.summary.as_deref().map(|s| s.trim().to_owned()),
         reading_time_minutes: html::reading_time_minutes(&body),
         body,
-        author: a.byline.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        author: nonblank(&a.byline),
         status: a.status.clone(),
         published_at: a.published_at.as_deref().map(time).transpose()?,
         category_id,

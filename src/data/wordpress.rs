@@ -80,7 +80,7 @@ pub fn import(pool: &DbPool, path: &Path) -> Result<Report, String> {
         if let Entry::Item(item) = entry.map_err(|e| format!("{}: {e}; nothing was imported", path.display()))? {
             items += 1;
             if item.post_type == "attachment" {
-                if let Some(url) = item.attachment_url.filter(|u| text::is_web_url(u) && u.len() <= 2000) {
+                if let Some(url) = item.attachment_url.filter(|u| text::is_stored_url(u)) {
                     attachments.insert(item.id, url);
                 }
             }
@@ -467,7 +467,7 @@ fn yoast(item: &Item) -> SeoFields {
     };
     let url = |key: &str| {
         let value = item.meta(key)?.trim();
-        (value.len() <= 2000 && text::is_web_url(value)).then(|| value.to_owned())
+        text::is_stored_url(value).then(|| value.to_owned())
     };
     SeoFields {
         seo_title: text("_yoast_wpseo_title", SeoFields::MAX_TITLE),

@@ -148,7 +148,7 @@ impl Writable for Author {
         let name =
             check_named(&mut errors, &input.name, MAX_AUTHOR_NAME, input.slug.as_deref(), &[("bio", &input.bio)]);
         if let Some(url) = &input.avatar_url {
-            if url.len() > 2000 || !text::is_web_url(url) {
+            if !text::is_stored_url(url) {
                 errors.push(FieldError::new("avatar_url", "must be an http or https URL of at most 2,000 characters"));
             }
         }

@@ -369,10 +369,14 @@ pub async fn remove(state: State, _editor: Editor, id: web::Path<i32>) -> Answer
     // The row is gone (committed): its files go unless another upload has the same.
     if !shared {
         let library = state.media.clone();
-        let media = Media::from(row);
+        let names =
+            crate::data::backup::files_of(row.id, &row.fields.file, &row.fields.variants).unwrap_or_else(|why| {
+                log::warn!("deleting media #{id}: {why}; only its original file goes");
+                vec![row.fields.file.clone()]
+            });
         web::block(move || {
-            for url in std::iter::once(&media.url).chain(media.variants.iter().map(|v| &v.url)) {
-                library.remove(url.trim_start_matches("/media/"));
+            for name in &names {
+                library.remove(name);
             }
         })
         .await

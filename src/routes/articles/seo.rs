@@ -12,9 +12,6 @@ use crate::extract::check_len;
 use crate::feeds::{ArticleLink, Site};
 use crate::text;
 
-/// Longest `canonical_url` or `og_image_url` (as `cover_image_url`).
-pub const MAX_URL: usize = 2000;
-
 /// One of the four SEO fields, as `seo_defaults` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -112,7 +109,7 @@ pub fn checked(errors: &mut Vec<FieldError>, sent: SeoFields) -> SeoFields {
     let seo_title = text_field("seo_title", sent.seo_title, SeoFields::MAX_TITLE);
     let seo_description = text_field("seo_description", sent.seo_description, SeoFields::MAX_DESCRIPTION);
     for (field, url) in [("canonical_url", &sent.canonical_url), ("og_image_url", &sent.og_image_url)] {
-        if url.as_deref().is_some_and(|url| url.len() > MAX_URL || !text::is_web_url(url)) {
+        if url.as_deref().is_some_and(|url| !text::is_stored_url(url)) {
             errors.push(FieldError::new(field, "must be an absolute http or https URL of at most 2,000 characters"));
         }
     }

@@ -326,7 +326,7 @@ impl Draft {
         }
         let cover = self.cover_image_url;
         if let Some(url) = &cover {
-            if url.len() > 2000 || !text::is_web_url(url) {
+            if !text::is_stored_url(url) {
                 errors.push(FieldError::new(
                     "cover_image_url",
                     "must be an http or https URL of at most 2,000 characters",
