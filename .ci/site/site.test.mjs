@@ -138,6 +138,17 @@ async function open(page, path) {
   await ready(page);
 }
 
+/**
+ * Opens an article page and waits for the view it records. A reader who moves on
+ * at once is fine (the POST is keepalive), but a test that navigates before the
+ * answer sees the request torn down with the page, so every opening waits for it.
+ */
+async function openArticle(page, path) {
+  const posted = page.waitForResponse((r) => /\/api\/v1\/articles\/\d+\/views$/.test(r.url()) && r.request().method() === "POST", { timeout: WAIT_MS });
+  await open(page, path);
+  return posted;
+}
+
 async function ready(page) {
   await page.waitForSelector("main[aria-busy=false]", { timeout: WAIT_MS });
   await page.waitForSelector("aside[aria-busy=false]", { timeout: WAIT_MS });
@@ -274,9 +285,8 @@ let shownViews;
 {
   const article = await apiGet(`/articles/slug/${target.slug}`);
   const relatedIds = (await apiGet(`/articles/${article.id}/related?limit=4`)).data.map((a) => a.slug);
-  const viewPosted = page.waitForResponse((r) => r.url() === `${api}/api/v1/articles/${article.id}/views` && r.request().method() === "POST", { timeout: WAIT_MS });
-  await open(page, articlePath);
-  const posted = await viewPosted;
+  const posted = await openArticle(page, articlePath);
+  assert.equal(posted.url(), `${api}/api/v1/articles/${article.id}/views`, "article: the view is posted for this article");
   assert.equal(posted.status(), 202, "article: the view is accepted");
   assert.deepEqual(await posted.json(), { counted: true }, "article: a new reader's view counts");
   const sent = await page.evaluate(() => window.__fetches.filter((f) => f.method === "POST"));
@@ -314,9 +324,8 @@ let shownViews;
 {
   const second = await visitor("second");
   const secondPage = await second.newPage();
-  const counted = secondPage.waitForResponse((r) => r.url().endsWith("/views") && r.request().method() === "POST", { timeout: WAIT_MS });
-  await open(secondPage, articlePath);
-  assert.deepEqual(await (await counted).json(), { counted: true }, "views: a second visitor counts");
+  const counted = await openArticle(secondPage, articlePath);
+  assert.deepEqual(await counted.json(), { counted: true }, "views: a second visitor counts");
   const deadline = Date.now() + WAIT_MS;
   let total = shownViews;
   while (total < shownViews + 2) {
@@ -326,7 +335,7 @@ let shownViews;
   }
   const third = await visitor("third");
   const thirdPage = await third.newPage();
-  await open(thirdPage, articlePath);
+  await openArticle(thirdPage, articlePath);
   const later = await text(thirdPage, ".story__views");
   assert.ok(Number(later.replace(/\./g, "")) >= shownViews + 2, `views: shown ${later} after a flush, was ${shownViews}`);
   const again = page.waitForResponse((r) => r.url().endsWith("/views") && r.request().method() === "POST", { timeout: WAIT_MS });
@@ -350,7 +359,7 @@ let shownViews;
   assert.deepEqual(await cardLinks(page, ".listing"), tagged, "tag: the tag's stories");
   await shoot(page, "tag");
 
-  await open(page, articlePath);
+  await openArticle(page, articlePath);
   await follow(page, page.locator(".story__author a"), /tac-gia\.html/);
   await assertAccessible(page, "author");
   assert.equal(await text(page, "main h1"), target.author_profile.name, "author: h1");
@@ -423,7 +432,7 @@ let shownViews;
   await open(phonePage, "./");
   await assertAccessible(phonePage, "home on a phone");
   await shoot(phonePage, "home-phone");
-  await open(phonePage, articlePath);
+  await openArticle(phonePage, articlePath);
   await assertAccessible(phonePage, "article on a phone");
   await shoot(phonePage, "article-phone");
   await phone.close();
