@@ -129,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut category_ids = Vec::new();
     let mut category_slugs = Vec::new();
-    conn.immediate_transaction(|conn| {
+    db::immediate(&mut conn, |conn| {
         for top in 0..6 {
             let name = capitalized(words(&mut rng, 2));
             let slug =
@@ -156,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
 
     let mut tag_ids = Vec::new();
-    conn.immediate_transaction(|conn| {
+    db::immediate(&mut conn, |conn| {
         while tag_ids.len() < 2000 {
             let name = capitalized(words(&mut rng, 2));
             if tags::find_by_name(conn, &name, None)?.is_some() {
@@ -174,7 +174,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut published = Vec::with_capacity(count);
     let started = std::time::Instant::now();
     for batch in 0..count.div_ceil(1000) {
-        conn.immediate_transaction(|conn| {
+        db::immediate(&mut conn, |conn| {
             for i in batch * 1000..((batch + 1) * 1000).min(count) {
                 let title_length = rng.random_range(8..15);
                 let (title, title_ranks) = lexicon.text(&mut rng, title_length);
@@ -239,7 +239,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 30 days of views for 5,000 articles, so the most-read windows have data.
-    conn.immediate_transaction(|conn| {
+    db::immediate(&mut conn, |conn| {
         for article in published.iter().take(5000) {
             let batch: Vec<(i32, NaiveDate, i64)> =
                 (0..30).map(|d| (*article, today - Duration::days(d), rng.random_range(0..50))).collect();

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::db::articles::{self as store, ArticleFields};
 use crate::db::categories::{self as categories, CategoryFields};
 use crate::db::tags as tag_store;
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::media::store::Library;
 use crate::schema::articles;
@@ -71,7 +72,7 @@ const SENTENCES: [&str; 6] = [
 const AUTHORS: [&str; 4] = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Quốc Dũng"];
 
 /// Whether the database holds no content yet.
-fn is_empty(conn: &mut SqliteConnection) -> QueryResult<bool> {
+fn is_empty(conn: &mut Conn) -> QueryResult<bool> {
     let articles: i64 = articles::table.count().get_result(conn)?;
     let categories: i64 = crate::schema::categories::table.count().get_result(conn)?;
     Ok(articles == 0 && categories == 0)
@@ -92,7 +93,7 @@ fn body(seed: usize) -> String {
 
 /// Fills an empty database with the demo site, its pictures stored in `library`;
 /// returns whether it did.
-pub fn seed(conn: &mut SqliteConnection, library: &Library, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn seed(conn: &mut Conn, library: &Library, now: NaiveDateTime) -> Result<bool, ApiError> {
     crate::db::immediate(conn, |conn| {
         if !is_empty(conn)? {
             return Ok(false);

@@ -226,7 +226,7 @@ impl ViewBuffer {
         pool: &DbPool,
         article: i32,
         total: i64,
-        set: impl FnOnce(&mut diesel::SqliteConnection) -> diesel::QueryResult<bool>,
+        set: impl FnOnce(&mut crate::db::Conn) -> diesel::QueryResult<bool>,
     ) -> Result<bool, String> {
         let _one_at_a_time = lock(&self.flushing);
         self.flush_alone(pool)?;
@@ -273,7 +273,7 @@ impl ViewBuffer {
     }
 
     /// Loads the publication time of every published article (at start).
-    pub fn load_published(&self, conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<usize> {
+    pub fn load_published(&self, conn: &mut crate::db::Conn) -> diesel::QueryResult<usize> {
         let all = db::articles::published_times(conn)?;
         let count = all.len();
         *write(&self.published) = all.into_iter().collect();
@@ -281,7 +281,7 @@ impl ViewBuffer {
     }
 
     /// Loads every article's view count (at start).
-    pub fn load_counts(&self, conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<usize> {
+    pub fn load_counts(&self, conn: &mut crate::db::Conn) -> diesel::QueryResult<usize> {
         let all = db::articles::view_counts(conn)?;
         let count = all.len();
         *write(&self.counts) = all.into_iter().collect();
@@ -375,7 +375,7 @@ impl ViewBuffer {
     /// (whether it committed or failed: a full disk shows at COMMIT). Reads the row
     /// again under a lock, so that of two writers the later sync wins and leaves the
     /// newer state.
-    pub fn sync(&self, conn: &mut diesel::SqliteConnection, article: i32) -> diesel::QueryResult<()> {
+    pub fn sync(&self, conn: &mut crate::db::Conn, article: i32) -> diesel::QueryResult<()> {
         let _one_at_a_time = lock(&self.syncing);
         match db::articles::find(conn, article)? {
             Some(row) => self.note(&row),

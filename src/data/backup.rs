@@ -8,9 +8,9 @@ use std::path::Path;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use diesel::SqliteConnection;
 
 use crate::db;
+use crate::db::Conn;
 use crate::media::store::valid_name;
 
 /// The database file's name inside a backup directory.
@@ -33,7 +33,7 @@ struct Count {
 
 /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check` of `conn`'s database: one
 /// line per problem, none when it is sound.
-pub fn database_problems(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+pub fn database_problems(conn: &mut Conn) -> QueryResult<Vec<String>> {
     let mut problems: Vec<String> = diesel::sql_query("SELECT integrity_check AS line FROM pragma_integrity_check()")
         .load::<Line>(conn)?
         .into_iter()
@@ -52,7 +52,7 @@ pub fn database_problems(conn: &mut SqliteConnection) -> QueryResult<Vec<String>
     Ok(problems)
 }
 
-fn count(conn: &mut SqliteConnection, table: &str) -> QueryResult<i64> {
+fn count(conn: &mut Conn, table: &str) -> QueryResult<i64> {
     Ok(diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(conn)?.n)
 }
 
@@ -104,7 +104,9 @@ pub fn backup(database: &Path, media_dir: &Path, dir: &Path) -> Result<Manifest,
         .execute(&mut conn)
         .map_err(|e| format!("the snapshot failed: {e}"))?;
     drop(conn);
-    let mut copy = SqliteConnection::establish(&partial_path).map_err(|e| format!("cannot open the copy: {e}"))?;
+    let mut copy = Conn::Sqlite(
+        diesel::SqliteConnection::establish(&partial_path).map_err(|e| format!("cannot open the copy: {e}"))?,
+    );
     let problems = database_problems(&mut copy).map_err(|e| format!("cannot check the copy: {e}"))?;
     if !problems.is_empty() {
         return Err(format!("the copy failed its integrity check:\n  {}", problems.join("\n  ")));
@@ -164,7 +166,7 @@ pub(crate) fn files_of(id: i32, file: &str, variants: &str) -> Result<Vec<String
 type Used = (i32, Result<Vec<String>, String>);
 
 /// Every upload's id and the files it names.
-fn used_media(conn: &mut SqliteConnection) -> QueryResult<Vec<Used>> {
+fn used_media(conn: &mut Conn) -> QueryResult<Vec<Used>> {
     use crate::schema::media;
     let rows: Vec<(i32, String, String)> =
         media::table.order(media::id).select((media::id, media::file, media::variants)).load(conn)?;
@@ -226,7 +228,8 @@ pub fn check(database: &Path, search_dir: &Path, media_dir: &Path) -> Result<Rep
         return Err(format!("no database at {}", database.display()));
     }
     let path = database.to_str().ok_or("the database path is not valid UTF-8")?;
-    let mut conn = SqliteConnection::establish(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+    let mut conn =
+        Conn::Sqlite(diesel::SqliteConnection::establish(path).map_err(|e| format!("cannot open {path}: {e}"))?);
     conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;").map_err(|e| e.to_string())?;
     let found = database_problems(&mut conn).map_err(|e| format!("cannot check the database: {e}"))?;
     report.problems.extend(found.into_iter().map(|p| format!("database: {p}")));
@@ -251,7 +254,7 @@ pub fn check(database: &Path, search_dir: &Path, media_dir: &Path) -> Result<Rep
 /// Every file a `media` row names must be in `media_dir` with the SHA-256 its name
 /// says; files no row names are only noted (a running server writes an upload's files
 /// before its row, and a removed upload's files after).
-fn check_media(conn: &mut SqliteConnection, media_dir: &Path, report: &mut Report) -> Result<(), String> {
+fn check_media(conn: &mut Conn, media_dir: &Path, report: &mut Report) -> Result<(), String> {
     let tables: i64 =
         diesel::sql_query("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'media'")
             .get_result::<Count>(conn)
@@ -345,11 +348,7 @@ fn sha256_of(path: &Path) -> io::Result<(String, u64)> {
 
 /// Compares the index's documents with the articles, leaving out articles changed
 /// after the index's last applied change (a running server is still applying them).
-fn compare_index(
-    conn: &mut SqliteConnection,
-    index: &crate::search::Inspection,
-    report: &mut Report,
-) -> QueryResult<()> {
+fn compare_index(conn: &mut Conn, index: &crate::search::Inspection, report: &mut Report) -> QueryResult<()> {
     use crate::schema::{articles, search_changes};
     let Some(progress) = index.progress.as_ref().filter(|p| p.complete) else {
         report.notes.push("search index: still being built (a server finishes it)".to_owned());

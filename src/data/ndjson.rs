@@ -15,11 +15,11 @@ use std::io::{BufRead, Write};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::db::articles::{ArticleFields, ArticleRow, SeoFields};
 use crate::db::media::{MediaFields, MediaRow, MediaWords};
+use crate::db::Conn;
 use crate::db::{self, DbPool};
 use crate::media::store::valid_name;
 use crate::routes::media::Variant;
@@ -175,7 +175,7 @@ fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, String> {
 /// Writes every category, tag, author, upload, article and view history of `conn`'s database
 /// to `out`, from one read transaction (a consistent snapshot while a server writes).
 /// Returns the number of lines.
-pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
+pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<u64, String> {
     /// Why an export stopped, as text.
     struct Failed(String);
     impl From<diesel::result::Error> for Failed {
@@ -186,7 +186,7 @@ pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, 
     crate::db::transaction(conn, false, |conn| export_snapshot(conn, out).map_err(Failed)).map_err(|Failed(why)| why)
 }
 
-fn export_snapshot(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<u64, String> {
+fn export_snapshot(conn: &mut Conn, out: &mut impl Write) -> Result<u64, String> {
     let mut lines = 0u64;
     let mut emit = |record: &Record, out: &mut dyn Write| -> Result<(), String> {
         let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
@@ -563,7 +563,7 @@ pub struct Known {
 
 impl Known {
     /// The slugs stored in `conn`'s database, uploads' files to be found in `media_dir`.
-    pub fn of(conn: &mut SqliteConnection, media_dir: &std::path::Path) -> QueryResult<Self> {
+    pub fn of(conn: &mut Conn, media_dir: &std::path::Path) -> QueryResult<Self> {
         Ok(Self {
             categories: categories::table.select(categories::slug).load::<String>(conn)?.into_iter().collect(),
             tags: tags::table.select(tags::slug).load::<String>(conn)?.into_iter().collect(),
@@ -629,7 +629,7 @@ impl Known {
     }
 }
 
-fn category_id(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<i32>> {
+fn category_id(conn: &mut Conn, slug: &str) -> QueryResult<Option<i32>> {
     categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn).optional()
 }
 
@@ -639,12 +639,12 @@ type StoredCategory = (i32, String, Option<String>, Option<i32>, i32);
 /// Writes `fields` over the row stored under a record's slug (`stored` is its id), or
 /// as a new row; nothing when the stored row is `unchanged`.
 fn write_row<F, U, I>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     stored: Option<i32>,
     unchanged: bool,
     fields: F,
-    update: impl FnOnce(&mut SqliteConnection, i32, F) -> QueryResult<U>,
-    insert: impl FnOnce(&mut SqliteConnection, F) -> QueryResult<I>,
+    update: impl FnOnce(&mut Conn, i32, F) -> QueryResult<U>,
+    insert: impl FnOnce(&mut Conn, F) -> QueryResult<I>,
 ) -> QueryResult<Outcome> {
     match stored {
         Some(_) if unchanged => Ok(Outcome::Unchanged),
@@ -678,7 +678,7 @@ macro_rules! write_versioned_row {
 }
 
 /// Writes one record, matching by slug. Call inside a transaction.
-pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcome> {
+pub fn apply(conn: &mut Conn, record: &Record) -> QueryResult<Outcome> {
     let now = db::now();
     match record {
         Record::Category(c) => {
@@ -784,7 +784,7 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
             }
             diesel::update(articles::table.find(id)).set(articles::view_count.eq(v.total)).execute(conn)?;
             for day in &v.daily {
-                diesel::insert_into(article_daily_views::table)
+                crate::on_backend!(conn, c => diesel::insert_into(article_daily_views::table)
                     .values((
                         article_daily_views::article_id.eq(id),
                         article_daily_views::day.eq(day.day),
@@ -793,7 +793,7 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
                     .on_conflict((article_daily_views::article_id, article_daily_views::day))
                     .do_update()
                     .set(article_daily_views::views.eq(day.views))
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             Ok(Outcome::Updated)
         }
@@ -801,11 +801,11 @@ pub fn apply(conn: &mut SqliteConnection, record: &Record) -> QueryResult<Outcom
 }
 
 /// The first upload stored with `file` (uploads of the same bytes share it).
-fn media_id(conn: &mut SqliteConnection, file: &str) -> QueryResult<Option<i32>> {
+fn media_id(conn: &mut Conn, file: &str) -> QueryResult<Option<i32>> {
     media::table.filter(media::file.eq(file)).order(media::id).select(media::id).first(conn).optional()
 }
 
-fn apply_media(conn: &mut SqliteConnection, m: &Media, now: NaiveDateTime) -> QueryResult<Outcome> {
+fn apply_media(conn: &mut Conn, m: &Media, now: NaiveDateTime) -> QueryResult<Outcome> {
     let variants: Vec<Variant> = m
         .variants
         .iter()
@@ -857,7 +857,7 @@ fn nonblank(text: &Option<String>) -> Option<String> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
-fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcome> {
+fn apply_article(conn: &mut Conn, a: &Article) -> QueryResult<Outcome> {
     let time =
         |value: &str| parse_time("", value).map_err(|why| diesel::result::Error::DeserializationError(why.into()));
     let category_id = match &a.category {
@@ -955,12 +955,12 @@ fn apply_article(conn: &mut SqliteConnection, a: &Article) -> QueryResult<Outcom
 }
 
 /// When the article `slug` went to the trash, if it is there.
-pub fn trashed_at(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub fn trashed_at(conn: &mut Conn, slug: &str) -> QueryResult<Option<NaiveDateTime>> {
     Ok(articles::table.filter(articles::slug.eq(slug)).select(articles::trashed_at).first(conn).optional()?.flatten())
 }
 
 /// Raises the view total of the article `slug` to `total` if it is lower.
-pub fn raise_total(conn: &mut SqliteConnection, slug: &str, total: i64) -> QueryResult<Outcome> {
+pub fn raise_total(conn: &mut Conn, slug: &str, total: i64) -> QueryResult<Outcome> {
     let raised = diesel::update(articles::table.filter(articles::slug.eq(slug)).filter(articles::view_count.lt(total)))
         .set(articles::view_count.eq(total))
         .execute(conn)?;

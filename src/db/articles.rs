@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
-use diesel::sqlite::Sqlite;
 
 use super::sql::{fixed, with_list, Fixed};
 use super::tags::TagRow;
+use super::Conn;
 use crate::schema::{article_tags, articles, tags};
 
 /// An article as stored.
@@ -250,14 +250,14 @@ fn refs() -> Refs {
 }
 
 /// The article with `id`, with its category and tags: one statement.
-pub fn find_loaded(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Loaded>> {
+pub fn find_loaded(conn: &mut Conn, id: i32) -> QueryResult<Option<Loaded>> {
     let found: Option<LoadedTuple> =
         articles::table.find(id).select((ArticleRow::as_select(), refs())).first(conn).optional()?;
     Ok(found.map(Loaded::from))
 }
 
 /// The article with `slug`, with its category and tags: one statement.
-pub fn find_loaded_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Loaded>> {
+pub fn find_loaded_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Loaded>> {
     let found: Option<LoadedTuple> = articles::table
         .filter(articles::slug.eq(slug))
         .select((ArticleRow::as_select(), refs()))
@@ -267,17 +267,17 @@ pub fn find_loaded_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResu
 }
 
 /// The article with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<ArticleRow>> {
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<ArticleRow>> {
     articles::table.find(id).select(ArticleRow::as_select()).first(conn).optional()
 }
 
 /// (id, view_count) of every article with views.
-pub fn view_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, i64)>> {
+pub fn view_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, i64)>> {
     articles::table.filter(articles::view_count.gt(0)).select((articles::id, articles::view_count)).load(conn)
 }
 
 /// (id, published_at) of every published article.
-pub fn published_times(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
+pub fn published_times(conn: &mut Conn) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
     let rows: Vec<(i32, Option<NaiveDateTime>)> = articles::table
         .filter(articles::status.eq("published"))
         .filter(articles::trashed_at.is_null())
@@ -287,7 +287,7 @@ pub fn published_times(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, Nai
 }
 
 /// Whether an article has `slug`, other than `except`.
-pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+pub fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i32>) -> QueryResult<bool> {
     let id: Option<i32> =
         articles::table.filter(articles::slug.eq(slug)).select(articles::id).first(conn).optional()?;
     Ok(id.is_some_and(|id| Some(id) != except))
@@ -296,7 +296,7 @@ pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) 
 /// The id of the next article: above every id stored or ever deleted (an id is never
 /// given twice: buffered views and ETags of a deleted article must not pass to a new
 /// one). Call in the inserting transaction.
-pub fn next_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+pub fn next_id(conn: &mut Conn) -> QueryResult<i32> {
     #[derive(QueryableByName)]
     struct Next {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -313,22 +313,23 @@ pub fn next_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
 /// Inserts an article with its tag ids, written by the token named `editor` (`None`:
 /// the command line); returns the row.
 pub fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     fields: &ArticleFields,
     tag_ids: &[i32],
     editor: Option<&str>,
 ) -> QueryResult<ArticleRow> {
     let now = super::now();
-    let row: ArticleRow = diesel::insert_into(articles::table)
+    let id = next_id(conn)?;
+    let row: ArticleRow = crate::on_backend!(conn, c => diesel::insert_into(articles::table)
         .values((
-            articles::id.eq(next_id(conn)?),
+            articles::id.eq(id),
             fields,
             articles::created_at.eq(now),
             articles::updated_at.eq(now),
             articles::editor.eq(editor),
         ))
         .returning(ArticleRow::as_returning())
-        .get_result(conn)?;
+        .get_result(c))?;
     set_tags(conn, row.id, tag_ids)?;
     super::search::record_change(conn, row.id)?;
     Ok(row)
@@ -337,13 +338,13 @@ pub fn insert(
 /// Writes new fields and tags of article `id` by the token named `editor`, bumping
 /// `version` and `updated_at`.
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     fields: &ArticleFields,
     tag_ids: &[i32],
     editor: Option<&str>,
 ) -> QueryResult<ArticleRow> {
-    let row = diesel::update(articles::table.find(id))
+    let row = crate::on_backend!(conn, c => diesel::update(articles::table.find(id))
         .set((
             fields,
             articles::version.eq(articles::version + 1),
@@ -351,34 +352,34 @@ pub fn update(
             articles::editor.eq(editor),
         ))
         .returning(ArticleRow::as_returning())
-        .get_result(conn)?;
+        .get_result(c))?;
     set_tags(conn, id, tag_ids)?;
     super::search::record_change(conn, row.id)?;
     Ok(row)
 }
 
 /// Replaces the tags of article `id`.
-pub fn set_tags(conn: &mut SqliteConnection, id: i32, tag_ids: &[i32]) -> QueryResult<()> {
+pub fn set_tags(conn: &mut Conn, id: i32, tag_ids: &[i32]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
     let rows: Vec<_> =
         tag_ids.iter().map(|tag| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*tag))).collect();
-    diesel::insert_into(article_tags::table).values(rows).execute(conn)?;
+    crate::on_backend!(conn, c => diesel::insert_into(article_tags::table).values(rows).execute(c))?;
     Ok(())
 }
 
 /// Moves article `id` to the trash (`Some(time)`) or out of it (`None`), bumping its
 /// version; returns the row.
-pub fn set_trashed(conn: &mut SqliteConnection, id: i32, at: Option<NaiveDateTime>) -> QueryResult<ArticleRow> {
-    let row = diesel::update(articles::table.find(id))
+pub fn set_trashed(conn: &mut Conn, id: i32, at: Option<NaiveDateTime>) -> QueryResult<ArticleRow> {
+    let row = crate::on_backend!(conn, c => diesel::update(articles::table.find(id))
         .set((articles::trashed_at.eq(at), articles::version.eq(articles::version + 1)))
         .returning(ArticleRow::as_returning())
-        .get_result(conn)?;
+        .get_result(c))?;
     super::search::record_change(conn, id)?;
     Ok(row)
 }
 
 /// Ids of the articles trashed at or before `before`.
-pub fn trashed_before(conn: &mut SqliteConnection, before: NaiveDateTime) -> QueryResult<Vec<i32>> {
+pub fn trashed_before(conn: &mut Conn, before: NaiveDateTime) -> QueryResult<Vec<i32>> {
     articles::table
         .filter(articles::trashed_at.is_not_null())
         .filter(articles::trashed_at.le(before))
@@ -388,7 +389,7 @@ pub fn trashed_before(conn: &mut SqliteConnection, before: NaiveDateTime) -> Que
 
 /// Deletes article `id` if it is still in the trash since `before` or earlier (a
 /// restore may have come first); returns whether it did.
-pub fn delete_if_trashed_before(conn: &mut SqliteConnection, id: i32, before: NaiveDateTime) -> QueryResult<bool> {
+pub fn delete_if_trashed_before(conn: &mut Conn, id: i32, before: NaiveDateTime) -> QueryResult<bool> {
     let still: Option<i32> = articles::table
         .filter(articles::id.eq(id))
         .filter(articles::trashed_at.le(before))
@@ -403,13 +404,13 @@ pub fn delete_if_trashed_before(conn: &mut SqliteConnection, id: i32, before: Na
 }
 
 /// Deletes article `id` (its tag links and view history go with it).
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
     super::search::record_change(conn, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 
 /// The tags of each of `ids`, by name: one query for the whole page.
-pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRow>>> {
+pub fn tags_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRow>>> {
     let rows: Vec<(i32, TagRow)> = article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_id.eq_any(ids))
@@ -494,7 +495,7 @@ impl ListFilter {
     }
 }
 
-type Boxed<'a> = articles::BoxedQuery<'a, Sqlite>;
+type Boxed<'a> = articles::BoxedQuery<'a, crate::db::MultiBackend>;
 
 fn filtered(filter: &ListFilter) -> Boxed<'static> {
     let mut query = articles::table.into_boxed();
@@ -555,7 +556,7 @@ pub const LEAD_CHARS: usize = 1000;
 /// The articles with `ids`, in that order, each with only the first [`LEAD_CHARS`]
 /// characters of its body (search hits: enough for a snippet, without reading whole
 /// bodies).
-pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
+pub fn by_ids_with_lead(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
     static LEAD: LazyLock<String> = LazyLock::new(|| format!("substr(articles.body, 1, {LEAD_CHARS})"));
     let mut rows: HashMap<i32, Loaded> = articles::table
         .filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"))
@@ -568,7 +569,7 @@ pub fn by_ids_with_lead(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult
 }
 
 /// How many articles match.
-pub fn count(conn: &mut SqliteConnection, filter: &ListFilter) -> QueryResult<i64> {
+pub fn count(conn: &mut Conn, filter: &ListFilter) -> QueryResult<i64> {
     filtered(filter).count().get_result(conn)
 }
 
@@ -632,7 +633,7 @@ fn ordered(
 /// A page of matching articles (without bodies), sorted, either by offset or after a
 /// keyset position.
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filter: &ListFilter,
     sort: (SortField, bool),
     offset: i64,
@@ -671,12 +672,7 @@ pub fn sort_value(row: &ArticleRow, field: SortField) -> SortValue {
 
 /// Up to `limit` visible articles related to `article`: most shared tags first, then
 /// same category, then newest. Only articles sharing a tag or the category qualify.
-pub fn related(
-    conn: &mut SqliteConnection,
-    article: &ArticleRow,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<Loaded>> {
+pub fn related(conn: &mut Conn, article: &ArticleRow, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Loaded>> {
     use diesel::sql_types::{BigInt, Integer, Nullable, Timestamp};
     diesel::sql_query(format!(
         "SELECT {}, {} FROM ( \

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::Conn;
 use crate::schema::{articles, authors};
 
 /// The writable fields of an author, after validation.
@@ -27,12 +28,7 @@ super::simple_store!(authors, AuthorRow, AuthorFields, "author");
 
 /// One page of authors whose folded name starts with `prefix` (folded already), by
 /// name, and the total matching.
-pub fn page(
-    conn: &mut SqliteConnection,
-    prefix: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<AuthorRow>, i64)> {
+pub fn page(conn: &mut Conn, prefix: Option<&str>, offset: i64, limit: i64) -> QueryResult<(Vec<AuthorRow>, i64)> {
     let (low, high) = super::prefix_range(prefix);
     let query = authors::table.filter(authors::name_folded.between(low, high));
     let order = (authors::name_folded, authors::name, authors::id);
@@ -40,7 +36,7 @@ pub fn page(
 }
 
 /// Visible published articles of each of `ids`.
-pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+pub fn article_counts(conn: &mut Conn, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let counts: Vec<(Option<i32>, i64)> = articles::table
         .filter(articles::author_id.eq_any(ids))
         .filter(articles::status.eq("published"))
@@ -53,6 +49,6 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
 }
 
 /// Articles of any status (the trash included) pointing to author `id`.
-pub fn articles_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<i64> {
+pub fn articles_of(conn: &mut Conn, id: i32) -> QueryResult<i64> {
     articles::table.filter(articles::author_id.eq(id)).count().get_result(conn)
 }

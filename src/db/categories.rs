@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::Conn;
 use crate::error::ApiError;
 use crate::schema::{articles, categories};
 
@@ -39,12 +40,7 @@ pub enum ParentFilter {
 super::simple_store!(categories, CategoryRow, CategoryFields, "category");
 
 /// One page of categories (by position, then name) and the total matching.
-pub fn page(
-    conn: &mut SqliteConnection,
-    parent: ParentFilter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<CategoryRow>, i64)> {
+pub fn page(conn: &mut Conn, parent: ParentFilter, offset: i64, limit: i64) -> QueryResult<(Vec<CategoryRow>, i64)> {
     let filtered = || {
         let query = categories::table.into_boxed();
         match parent {
@@ -58,7 +54,7 @@ pub fn page(
 }
 
 /// Every category, in menu order.
-pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryRow>> {
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<CategoryRow>> {
     categories::table
         .order((categories::position, categories::name, categories::id))
         .select(CategoryRow::as_select())
@@ -67,7 +63,7 @@ pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryRow>> {
 
 /// Ids of the category with `slug` and its descendants, for "in this category" filters;
 /// empty when no category has that slug (the filter then matches nothing).
-pub fn subtree_of_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Vec<i32>> {
+pub fn subtree_of_slug(conn: &mut Conn, slug: &str) -> QueryResult<Vec<i32>> {
     match find_by_slug(conn, slug)? {
         Some(category) => with_descendants(conn, category.id),
         None => Ok(Vec::new()),
@@ -75,7 +71,7 @@ pub fn subtree_of_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<V
 }
 
 /// Visible published articles in category `id` and its descendants.
-pub fn article_count(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime) -> QueryResult<i64> {
+pub fn article_count(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<i64> {
     let ids = with_descendants(conn, id)?;
     articles::table
         .filter(articles::status.eq("published"))
@@ -87,12 +83,12 @@ pub fn article_count(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime) -
 }
 
 /// Every category's (id, parent id).
-fn parent_links(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, Option<i32>)>> {
+fn parent_links(conn: &mut Conn) -> QueryResult<Vec<(i32, Option<i32>)>> {
     categories::table.select((categories::id, categories::parent_id)).load(conn)
 }
 
 /// Ids of `root` and all its descendants.
-pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<Vec<i32>> {
+pub fn with_descendants(conn: &mut Conn, root: i32) -> QueryResult<Vec<i32>> {
     let parents = parent_links(conn)?;
     let mut ids = vec![root];
     // Each category once, even if a cycle was written behind the API's back.
@@ -112,7 +108,7 @@ pub fn with_descendants(conn: &mut SqliteConnection, root: i32) -> QueryResult<V
 
 /// Visible published articles per category, each count including its descendants'
 /// (so a menu count matches what `?category=` lists).
-pub fn article_counts(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+pub fn article_counts(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let direct: Vec<(Option<i32>, i64)> = articles::table
         .filter(articles::status.eq("published"))
         .filter(articles::trashed_at.is_null())
@@ -140,7 +136,7 @@ pub fn article_counts(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryR
 
 /// Checks that `parent` exists and that making it the parent of `id` (None for a new
 /// category) creates no cycle.
-pub fn check_parent(conn: &mut SqliteConnection, id: Option<i32>, parent: i32) -> Result<(), ApiError> {
+pub fn check_parent(conn: &mut Conn, id: Option<i32>, parent: i32) -> Result<(), ApiError> {
     if Some(parent) == id {
         return Err(ApiError::invalid("parent_id", "a category cannot be its own parent"));
     }
@@ -164,7 +160,7 @@ pub fn check_parent(conn: &mut SqliteConnection, id: Option<i32>, parent: i32) -
 }
 
 /// How many articles (any status) and child categories category `id` holds.
-pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<(i64, i64)> {
+pub fn contents(conn: &mut Conn, id: i32) -> QueryResult<(i64, i64)> {
     let articles = articles::table.filter(articles::category_id.eq(id)).count().get_result(conn)?;
     let children = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
     Ok((articles, children))

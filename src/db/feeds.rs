@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::articles::{self, ListFilter, SortField};
 use super::sql::with_list;
+use super::Conn;
 use crate::feeds::{ArticleLink, FeedArticle};
 use crate::schema::{articles as a, categories};
 
@@ -29,7 +30,7 @@ struct Named {
 
 /// The `limit` newest articles `filter` admits (what the public sees), with bodies,
 /// category and tag names: one query for the page (the list's own), one for bodies.
-pub fn newest(conn: &mut SqliteConnection, filter: &ListFilter, limit: i64) -> QueryResult<Vec<FeedArticle>> {
+pub fn newest(conn: &mut Conn, filter: &ListFilter, limit: i64) -> QueryResult<Vec<FeedArticle>> {
     let page = articles::page(conn, filter, (SortField::PublishedAt, true), 0, None, limit)?;
     let ids: Vec<i32> = page.iter().map(|loaded| loaded.article.id).collect();
     let mut bodies: HashMap<i32, String> = a::table
@@ -75,7 +76,7 @@ pub struct ArticleFile {
 
 /// The article sitemap files at `now`, in order: the visible articles by id, cut into
 /// files of `per_file`. One query; it reads the articles' times only.
-pub fn article_files(conn: &mut SqliteConnection, now: NaiveDateTime, per_file: i64) -> QueryResult<Vec<ArticleFile>> {
+pub fn article_files(conn: &mut Conn, now: NaiveDateTime, per_file: i64) -> QueryResult<Vec<ArticleFile>> {
     diesel::sql_query(
         "SELECT COUNT(*) AS urls, MAX(modified) AS lastmod FROM ( \
              SELECT (ROW_NUMBER() OVER (ORDER BY id) - 1) / ?2 AS file, \
@@ -91,7 +92,7 @@ pub fn article_files(conn: &mut SqliteConnection, now: NaiveDateTime, per_file: 
 
 /// What a visible article's public URL is made of (articles left-joined to categories).
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = a, check_for_backend(crate::db::MultiBackend))]
 pub struct ArticleLinkRow {
     /// Article id.
     pub id: i32,
@@ -119,7 +120,7 @@ impl ArticleLinkRow {
 
 /// An article as sitemaps show it: where it is and when it changed.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = a, check_for_backend(crate::db::MultiBackend))]
 pub struct SitemapArticle {
     /// Where it is.
     #[diesel(embed)]
@@ -138,7 +139,7 @@ impl SitemapArticle {
 /// The visible articles at `now` by id, `limit` of them after `offset`, read one row
 /// at a time (a file of 50,000 is never all in memory as rows).
 pub fn article_file(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: NaiveDateTime,
     offset: i64,
     limit: i64,
@@ -165,10 +166,7 @@ pub struct CategoryPage {
 /// Every category with its last change (its own, or that of a visible article in it
 /// or a descendant), in menu order, and the last change of any visible article (the
 /// home page's).
-pub fn category_pages(
-    conn: &mut SqliteConnection,
-    now: NaiveDateTime,
-) -> QueryResult<(Vec<CategoryPage>, Option<NaiveDateTime>)> {
+pub fn category_pages(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<(Vec<CategoryPage>, Option<NaiveDateTime>)> {
     let rows: Vec<(i32, String, Option<i32>, NaiveDateTime)> = categories::table
         .order((categories::position, categories::name, categories::id))
         .select((categories::id, categories::slug, categories::parent_id, categories::updated_at))
@@ -205,7 +203,7 @@ pub fn category_pages(
 
 /// An article of the news sitemap.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = a, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = a, check_for_backend(crate::db::MultiBackend))]
 pub struct NewsArticle {
     /// Where it is.
     #[diesel(embed)]
@@ -215,12 +213,7 @@ pub struct NewsArticle {
 }
 
 /// The visible articles published after `since` (and by `now`), newest first, at most `limit`.
-pub fn news(
-    conn: &mut SqliteConnection,
-    now: NaiveDateTime,
-    since: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<NewsArticle>> {
+pub fn news(conn: &mut Conn, now: NaiveDateTime, since: NaiveDateTime, limit: i64) -> QueryResult<Vec<NewsArticle>> {
     a::table
         .left_join(categories::table)
         .filter(visible_at(now))

@@ -1,8 +1,10 @@
-//! The store: an r2d2 pool of SQLite connections, migrations, and the blocking-DB helper.
+//! The store: an r2d2 pool of connections (SQLite or PostgreSQL, see [`conn`]),
+//! migrations, and the blocking-DB helper.
 
 pub mod articles;
 pub mod authors;
 pub mod categories;
+pub mod conn;
 pub mod feeds;
 pub mod media;
 pub mod revisions;
@@ -19,12 +21,14 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection};
 use diesel::result::Error;
-use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryableByName, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
+
+pub use conn::{Conn, Location, Manager, MultiBackend};
 
 /// The row and the row queries every simple resource table has (categories, tags,
 /// authors). The row is `$row`: `id`, the content `$fields` (its `Insertable` and
@@ -60,52 +64,52 @@ macro_rules! simple_store {
         }
 
         #[doc = concat!("The ", $kind, " with `id`.")]
-        pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<$row>> {
+        pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<$row>> {
             $table::table.find(id).select(<$row>::as_select()).first(conn).optional()
         }
 
         #[doc = concat!("The ", $kind, " with `slug`.")]
-        pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<$row>> {
+        pub fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<$row>> {
             $table::table.filter($table::slug.eq(slug)).select(<$row>::as_select()).first(conn).optional()
         }
 
         #[doc = concat!("Whether a ", $kind, " has `slug`, other than `except`.")]
-        pub fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+        pub fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i32>) -> QueryResult<bool> {
             let id: Option<i32> =
                 $table::table.filter($table::slug.eq(slug)).select($table::id).first(conn).optional()?;
             Ok(id.is_some_and(|id| Some(id) != except))
         }
 
         #[doc = concat!("Inserts a ", $kind, "; returns its row.")]
-        pub fn insert(conn: &mut SqliteConnection, fields: &$fields) -> QueryResult<$row> {
+        pub fn insert(conn: &mut Conn, fields: &$fields) -> QueryResult<$row> {
             let now = $crate::db::now();
-            diesel::insert_into($table::table)
+            crate::on_backend!(conn, c => diesel::insert_into($table::table)
                 .values((fields, $table::created_at.eq(now), $table::updated_at.eq(now)))
                 .returning(<$row>::as_returning())
-                .get_result(conn)
+                .get_result(c))
         }
 
         #[doc = concat!("Replaces the fields of ", $kind, " `id`; returns its row.")]
-        pub fn update(conn: &mut SqliteConnection, id: i32, fields: &$fields) -> QueryResult<$row> {
-            diesel::update($table::table.find(id))
+        pub fn update(conn: &mut Conn, id: i32, fields: &$fields) -> QueryResult<$row> {
+            crate::on_backend!(conn, c => diesel::update($table::table.find(id))
                 .set((fields, $table::updated_at.eq($crate::db::now()), $table::version.eq($table::version + 1)))
                 .returning(<$row>::as_returning())
-                .get_result(conn)
+                .get_result(c))
         }
 
         #[doc = concat!("Deletes ", $kind, " `id` (rows that cascade go with it).")]
-        pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
             diesel::delete($table::table.find(id)).execute(conn)
         }
 
         impl $crate::db::Stored for $row {
             type Fields = $fields;
 
-            fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Self>> {
+            fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Self>> {
                 find(conn, id)
             }
 
-            fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Self>> {
+            fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Self>> {
                 find_by_slug(conn, slug)
             }
 
@@ -117,7 +121,7 @@ macro_rules! simple_store {
                 &self.slug
             }
 
-            fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+            fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i32>) -> QueryResult<bool> {
                 slug_taken(conn, slug, except)
             }
 
@@ -129,11 +133,11 @@ macro_rules! simple_store {
                 (self.created_at, self.updated_at)
             }
 
-            fn insert(conn: &mut SqliteConnection, fields: &$fields) -> QueryResult<Self> {
+            fn insert(conn: &mut Conn, fields: &$fields) -> QueryResult<Self> {
                 insert(conn, fields)
             }
 
-            fn update(conn: &mut SqliteConnection, id: i32, fields: &$fields) -> QueryResult<Self> {
+            fn update(conn: &mut Conn, id: i32, fields: &$fields) -> QueryResult<Self> {
                 update(conn, id, fields)
             }
         }
@@ -167,32 +171,32 @@ pub trait Stored: Sized {
     type Fields: Send + 'static;
 
     /// The row with `id`.
-    fn find(conn: &mut SqliteConnection, id: i32) -> diesel::QueryResult<Option<Self>>;
+    fn find(conn: &mut Conn, id: i32) -> diesel::QueryResult<Option<Self>>;
     /// The row with `slug`.
-    fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> diesel::QueryResult<Option<Self>>;
+    fn find_by_slug(conn: &mut Conn, slug: &str) -> diesel::QueryResult<Option<Self>>;
     /// Its id.
     fn id(&self) -> i32;
     /// Its slug.
     fn slug(&self) -> &str;
     /// Whether a row other than `except` has `slug`.
-    fn slug_taken(conn: &mut SqliteConnection, slug: &str, except: Option<i32>) -> diesel::QueryResult<bool>;
+    fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i32>) -> diesel::QueryResult<bool>;
     /// Its version, for `If-Match`.
     fn version(&self) -> i32;
     /// When it was created and last changed.
     fn times(&self) -> (chrono::NaiveDateTime, chrono::NaiveDateTime);
     /// Stores a new row.
-    fn insert(conn: &mut SqliteConnection, fields: &Self::Fields) -> diesel::QueryResult<Self>;
+    fn insert(conn: &mut Conn, fields: &Self::Fields) -> diesel::QueryResult<Self>;
     /// Stores new fields of row `id` (bumping its version).
-    fn update(conn: &mut SqliteConnection, id: i32, fields: &Self::Fields) -> diesel::QueryResult<Self>;
+    fn update(conn: &mut Conn, id: i32, fields: &Self::Fields) -> diesel::QueryResult<Self>;
 }
 
 /// The migrations in `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// A pool of SQLite connections.
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// A pool of database connections.
+pub type DbPool = Pool<Manager>;
 /// One pooled connection.
-pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<Manager>;
 
 /// How long a connection waits for SQLite's write lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 5000;
@@ -207,8 +211,9 @@ struct SqlitePragmas {
     max_pages: Option<u64>,
 }
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        let Conn::Sqlite(conn) = conn else { return Ok(()) };
         // busy_timeout first: on a new file, switching to WAL takes a lock that the
         // pool's other connections, opening at the same moment, must wait for.
         conn.batch_execute(&format!(
@@ -243,7 +248,7 @@ pub fn open_capped(path: &Path, size: u32, max_mb: Option<u64>) -> Result<DbPool
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas { max_pages }))
-        .build(ConnectionManager::<SqliteConnection>::new(url))
+        .build(Manager::new(Location::Sqlite(url.to_owned())))
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     let mut conn = pool.get().map_err(|e| format!("cannot open database {url}: {e}"))?;
     migrate(&mut conn)?;
@@ -251,7 +256,7 @@ pub fn open_capped(path: &Path, size: u32, max_mb: Option<u64>) -> Result<DbPool
 }
 
 /// Applies pending migrations; returns how many ran.
-pub fn migrate(conn: &mut SqliteConnection) -> Result<usize, String> {
+pub fn migrate(conn: &mut Conn) -> Result<usize, String> {
     conn.run_pending_migrations(MIGRATIONS).map(|done| done.len()).map_err(|e| format!("migration failed: {e}"))
 }
 
@@ -260,7 +265,7 @@ pub fn migrate(conn: &mut SqliteConnection) -> Result<usize, String> {
 /// across an `.await`.
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
@@ -295,41 +300,58 @@ impl Space {
 }
 
 /// Runs `work` in an immediate (write-locking) transaction: see [`transaction`].
-pub fn immediate<T, E: From<Error>>(
-    conn: &mut SqliteConnection,
-    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
-) -> Result<T, E> {
+pub fn immediate<T, E: From<Error>>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E> {
     transaction(conn, true, work)
 }
 
-/// Runs `work` in a transaction, `immediate` (taking the write lock at once) or
-/// deferred (one consistent snapshot for reads), committed if it returns `Ok`.
-/// Unlike diesel's own, an error from `work` is returned as it was even when SQLite
-/// has already rolled the transaction back itself (it does on a full disk): diesel
-/// would answer "cannot rollback - no transaction is active" instead.
+/// The PostgreSQL advisory lock every write transaction takes: SQLite's single writer,
+/// across every process sharing the database.
+const WRITE_LOCK: i64 = 0x6261_6e74_696e;
+
+/// Runs `work` in a transaction, `immediate` (taking the write lock at once: SQLite's
+/// `BEGIN IMMEDIATE`, PostgreSQL's advisory [`WRITE_LOCK`]) or deferred (one
+/// consistent snapshot for reads), committed if it returns `Ok`. Unlike diesel's own,
+/// an error from `work` is returned as it was even when SQLite has already rolled the
+/// transaction back itself (it does on a full disk): diesel would answer "cannot
+/// rollback - no transaction is active" instead.
 pub fn transaction<T, E: From<Error>>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     immediate: bool,
-    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    work: impl FnOnce(&mut Conn) -> Result<T, E>,
 ) -> Result<T, E> {
-    let mut failed = None;
-    let inner = |conn: &mut SqliteConnection| {
-        work(conn).map_err(|error| {
-            failed = Some(error);
-            Error::RollbackTransaction
-        })
-    };
-    let done = if immediate { conn.immediate_transaction(inner) } else { diesel::Connection::transaction(conn, inner) };
-    match (done, failed) {
-        (Ok(value), _) => Ok(value),
-        (Err(_), Some(error)) => Err(error),
-        (Err(error), None) => Err(error.into()),
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <Conn as diesel::Connection>::TransactionManager;
+    match (immediate, &mut *conn) {
+        (true, Conn::Sqlite(c)) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        (true, Conn::Pg(c)) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            let locked = diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(WRITE_LOCK)
+                .execute(c);
+            if let Err(error) = locked {
+                // The transaction is aborted; its rollback error would hide the cause.
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(error.into());
+            }
+        }
+        (false, conn) => Manager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // When SQLite already rolled back, this fails; the work's error is the news.
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
     }
 }
 
 /// Notes a write made outside the server (by a command), in its transaction: a
 /// server serving the database reloads what it keeps in memory.
-pub fn note_outside_write(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+pub fn note_outside_write(conn: &mut Conn) -> diesel::QueryResult<()> {
     use crate::schema::outside_writes::dsl::{generation, outside_writes};
     use diesel::ExpressionMethods;
     diesel::update(outside_writes).set(generation.eq(generation + 1)).execute(conn)?;
@@ -337,7 +359,7 @@ pub fn note_outside_write(conn: &mut SqliteConnection) -> diesel::QueryResult<()
 }
 
 /// The count of writes made outside the server so far.
-pub fn outside_generation(conn: &mut SqliteConnection) -> diesel::QueryResult<i64> {
+pub fn outside_generation(conn: &mut Conn) -> diesel::QueryResult<i64> {
     use crate::schema::outside_writes::dsl::{generation, outside_writes};
     use diesel::QueryDsl;
     outside_writes.select(generation).first(conn)
@@ -356,13 +378,13 @@ pub fn says_full(message: &str) -> bool {
 
 /// Whether the database is at its size limit with no free page left (a write that
 /// needs a new page will fail). Cheap: three pragmas.
-pub fn at_size_limit(conn: &mut SqliteConnection) -> diesel::QueryResult<bool> {
+pub fn at_size_limit(conn: &mut Conn) -> diesel::QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Pages {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         pages: i64,
     }
-    let pragma = |conn: &mut SqliteConnection, name: &str| -> diesel::QueryResult<i64> {
+    let pragma = |conn: &mut Conn, name: &str| -> diesel::QueryResult<i64> {
         Ok(diesel::sql_query(format!("SELECT {name} AS pages FROM pragma_{name}()")).get_result::<Pages>(conn)?.pages)
     };
     let (used, max, free) =

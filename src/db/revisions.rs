@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::articles::{ArticleFields, ArticleRow};
+use super::Conn;
 use crate::schema::article_revisions;
 
 /// An article's content at one version (what a restore writes back).
@@ -49,10 +50,10 @@ impl RevisionRow {
 
 /// Keeps `current` (with its tag slugs) as a revision, then drops the oldest beyond
 /// `keep`. Call in the transaction that replaces it.
-pub fn keep(conn: &mut SqliteConnection, current: &ArticleRow, tags: Vec<String>, keep: u32) -> QueryResult<()> {
+pub fn keep(conn: &mut Conn, current: &ArticleRow, tags: Vec<String>, keep: u32) -> QueryResult<()> {
     let content = serde_json::to_string(&Content::of(current, tags))
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    diesel::insert_into(article_revisions::table)
+    crate::on_backend!(conn, c => diesel::insert_into(article_revisions::table)
         .values((
             article_revisions::article_id.eq(current.id),
             article_revisions::version.eq(current.version),
@@ -64,7 +65,7 @@ pub fn keep(conn: &mut SqliteConnection, current: &ArticleRow, tags: Vec<String>
         ))
         .on_conflict((article_revisions::article_id, article_revisions::version))
         .do_nothing()
-        .execute(conn)?;
+        .execute(c))?;
     let oldest_kept: Option<i32> = article_revisions::table
         .filter(article_revisions::article_id.eq(current.id))
         .order(article_revisions::version.desc())
@@ -84,13 +85,13 @@ pub fn keep(conn: &mut SqliteConnection, current: &ArticleRow, tags: Vec<String>
 }
 
 /// A page of article `id`'s revisions, newest first, and how many there are.
-pub fn page(conn: &mut SqliteConnection, id: i32, offset: i64, limit: i64) -> QueryResult<(Vec<RevisionRow>, i64)> {
+pub fn page(conn: &mut Conn, id: i32, offset: i64, limit: i64) -> QueryResult<(Vec<RevisionRow>, i64)> {
     let mine = article_revisions::table.filter(article_revisions::article_id.eq(id));
     super::page_and_total!(conn, mine, article_revisions::version.desc(), RevisionRow, offset, limit)
 }
 
 /// Version `version` of article `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32, version: i32) -> QueryResult<Option<RevisionRow>> {
+pub fn find(conn: &mut Conn, id: i32, version: i32) -> QueryResult<Option<RevisionRow>> {
     article_revisions::table.find((id, version)).select(RevisionRow::as_select()).first(conn).optional()
 }
 

@@ -8,10 +8,11 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::articles::ArticleRow;
+use super::Conn;
 use crate::schema::{article_tags, articles, search_changes};
 
 /// Records that article `id` changed; call inside the transaction of the change.
-pub fn record_change(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn record_change(conn: &mut Conn, id: i32) -> QueryResult<()> {
     diesel::insert_into(search_changes::table)
         .values((search_changes::article_id.eq(id), search_changes::changed_at.eq(super::now())))
         .execute(conn)?;
@@ -19,7 +20,7 @@ pub fn record_change(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
 }
 
 /// Changes after `seq`, oldest first, at most `limit`: (seq, article id).
-pub fn changes_after(conn: &mut SqliteConnection, seq: i64, limit: i64) -> QueryResult<Vec<(i64, i32)>> {
+pub fn changes_after(conn: &mut Conn, seq: i64, limit: i64) -> QueryResult<Vec<(i64, i32)>> {
     search_changes::table
         .filter(search_changes::seq.gt(seq))
         .order(search_changes::seq)
@@ -35,7 +36,7 @@ struct Seq {
 }
 
 /// The sequence number of the newest change ever recorded (0 for none), pruned or not.
-pub fn last_seq(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn last_seq(conn: &mut Conn) -> QueryResult<i64> {
     let row: Option<Seq> = diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'")
         .get_result(conn)
         .optional()?;
@@ -44,7 +45,7 @@ pub fn last_seq(conn: &mut SqliteConnection) -> QueryResult<i64> {
 
 /// Whether a follower that applied every change up to `seq` can catch up from the
 /// table: false when changes after it were already pruned.
-pub fn can_follow_from(conn: &mut SqliteConnection, seq: i64) -> QueryResult<bool> {
+pub fn can_follow_from(conn: &mut Conn, seq: i64) -> QueryResult<bool> {
     let last = last_seq(conn)?;
     if last <= seq {
         return Ok(true);
@@ -54,23 +55,19 @@ pub fn can_follow_from(conn: &mut SqliteConnection, seq: i64) -> QueryResult<boo
 }
 
 /// Deletes changes recorded before `before`; returns how many.
-pub fn prune(conn: &mut SqliteConnection, before: NaiveDateTime) -> QueryResult<usize> {
+pub fn prune(conn: &mut Conn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(search_changes::table.filter(search_changes::changed_at.lt(before))).execute(conn)
 }
 
 /// Rows and tag ids of the articles with `ids` (missing ones were deleted).
-pub fn documents(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+pub fn documents(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
     let rows: Vec<ArticleRow> =
         articles::table.filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
     with_tags(conn, rows)
 }
 
 /// Up to `limit` articles with ids above `after`, in id order, with their tag ids.
-pub fn documents_after(
-    conn: &mut SqliteConnection,
-    after: i32,
-    limit: i64,
-) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+pub fn documents_after(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
     let rows: Vec<ArticleRow> = articles::table
         .filter(articles::id.gt(after))
         .order(articles::id)
@@ -80,7 +77,7 @@ pub fn documents_after(
     with_tags(conn, rows)
 }
 
-fn with_tags(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
+fn with_tags(conn: &mut Conn, rows: Vec<ArticleRow>) -> QueryResult<Vec<(ArticleRow, Vec<i32>)>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let links: Vec<(i32, i32)> = article_tags::table
         .filter(article_tags::article_id.eq_any(&ids))
@@ -100,7 +97,7 @@ fn with_tags(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> QueryResult<
 }
 
 /// Published articles whose time came in `(since, until]`: public from now on.
-pub fn came_due(conn: &mut SqliteConnection, since: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<i32>> {
+pub fn came_due(conn: &mut Conn, since: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<i32>> {
     articles::table
         .filter(articles::status.eq("published"))
         .filter(articles::trashed_at.is_null())
@@ -111,6 +108,6 @@ pub fn came_due(conn: &mut SqliteConnection, since: NaiveDateTime, until: NaiveD
 }
 
 /// How many articles there are.
-pub fn article_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn article_count(conn: &mut Conn) -> QueryResult<i64> {
     articles::table.count().get_result(conn)
 }

@@ -8,6 +8,7 @@ use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
+use super::Conn;
 use crate::error::{ApiError, FieldError};
 use crate::schema::{article_tags, articles, tags};
 use crate::text;
@@ -52,7 +53,7 @@ super::simple_store!(tags, TagRow, TagFields, "tag");
 /// One page of tags whose folded name starts with `prefix` (folded already), and the
 /// total matching.
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     prefix: Option<&str>,
     order: TagOrder,
     now: NaiveDateTime,
@@ -73,12 +74,12 @@ pub fn page(
 }
 
 /// Ids of the tags with these slugs (unknown slugs are skipped).
-pub fn ids_of_slugs(conn: &mut SqliteConnection, slugs: &[String]) -> QueryResult<Vec<i32>> {
+pub fn ids_of_slugs(conn: &mut Conn, slugs: &[String]) -> QueryResult<Vec<i32>> {
     tags::table.filter(tags::slug.eq_any(slugs)).select(tags::id).load(conn)
 }
 
 /// The tag named `name` (compared after folding case and marks), other than `except`.
-pub fn find_by_name(conn: &mut SqliteConnection, name: &str, except: Option<i32>) -> QueryResult<Option<TagRow>> {
+pub fn find_by_name(conn: &mut Conn, name: &str, except: Option<i32>) -> QueryResult<Option<TagRow>> {
     let candidates: Vec<TagRow> =
         tags::table.filter(tags::name_folded.eq(crate::text::fold(name))).select(TagRow::as_select()).load(conn)?;
     let lower = name.to_lowercase();
@@ -86,7 +87,7 @@ pub fn find_by_name(conn: &mut SqliteConnection, name: &str, except: Option<i32>
 }
 
 /// Visible published articles carrying each of `ids`.
-pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
+pub fn article_counts(conn: &mut Conn, ids: &[i32], now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let counts: Vec<(i32, i64)> = article_tags::table
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(ids))
@@ -100,7 +101,7 @@ pub fn article_counts(conn: &mut SqliteConnection, ids: &[i32], now: NaiveDateTi
 }
 
 /// A free slug for a new tag named `name` (`-2`, `-3`, ... on collision).
-pub fn unique_slug(conn: &mut SqliteConnection, name: &str) -> QueryResult<String> {
+pub fn unique_slug(conn: &mut Conn, name: &str) -> QueryResult<String> {
     text::first_free_slug(&text::slugify(name, "tag"), |c| slug_taken(conn, c, None))
 }
 
@@ -110,7 +111,7 @@ pub const MAX_TAG_NAME: usize = 100;
 /// The ids of the tags named (or slugged) in `names`, creating unknown ones; in the
 /// caller's transaction. A name matches a tag by slug, then by name ignoring case, then
 /// by the slug it would get; duplicates collapse.
-pub fn find_or_create_all(conn: &mut SqliteConnection, names: &[String]) -> Result<Vec<i32>, ApiError> {
+pub fn find_or_create_all(conn: &mut Conn, names: &[String]) -> Result<Vec<i32>, ApiError> {
     let mut errors = Vec::new();
     for (i, name) in names.iter().enumerate() {
         if name.chars().count() > MAX_TAG_NAME || crate::text::trim(name).is_empty() {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::Conn;
 use crate::schema::api_tokens;
 
 /// Prefix of every token, so leaked tokens are easy to recognise in logs and scanners.
@@ -51,46 +52,46 @@ fn new_secret() -> String {
 }
 
 /// Creates a token named `name` with `scope`; returns the secret, which is not stored.
-pub fn create(conn: &mut SqliteConnection, name: &str, scope: &str) -> QueryResult<String> {
+pub fn create(conn: &mut Conn, name: &str, scope: &str) -> QueryResult<String> {
     Ok(create_row(conn, name, scope)?.1)
 }
 
 /// Creates a token; returns its row and its secret, which is not stored.
-pub fn create_row(conn: &mut SqliteConnection, name: &str, scope: &str) -> QueryResult<(TokenRow, String)> {
+pub fn create_row(conn: &mut Conn, name: &str, scope: &str) -> QueryResult<(TokenRow, String)> {
     let secret = new_secret();
     // `write` is v1's name of `editor`.
     let scope = if scope == "write" { "editor" } else { scope };
-    let row = diesel::insert_into(api_tokens::table)
+    let row = crate::on_backend!(conn, c => diesel::insert_into(api_tokens::table)
         .values(NewToken { name, scope, token_hash: &hash_token(&secret), created_at: super::now() })
         .returning(TokenRow::as_returning())
-        .get_result(conn)?;
+        .get_result(c))?;
     Ok((row, secret))
 }
 
 /// All tokens, oldest first.
-pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<TokenRow>> {
+pub fn list(conn: &mut Conn) -> QueryResult<Vec<TokenRow>> {
     api_tokens::table.order(api_tokens::id).select(TokenRow::as_select()).load(conn)
 }
 
 /// The token with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<TokenRow>> {
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<TokenRow>> {
     api_tokens::table.find(id).select(TokenRow::as_select()).first(conn).optional()
 }
 
 /// A page of tokens, oldest first, with the total.
-pub fn page(conn: &mut SqliteConnection, offset: i64, limit: i64) -> QueryResult<(Vec<TokenRow>, i64)> {
+pub fn page(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<(Vec<TokenRow>, i64)> {
     let rows =
         api_tokens::table.order(api_tokens::id).offset(offset).limit(limit).select(TokenRow::as_select()).load(conn)?;
     Ok((rows, api_tokens::table.count().get_result(conn)?))
 }
 
 /// Deletes the token with `id`; returns whether one existed.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     Ok(diesel::delete(api_tokens::table.find(id)).execute(conn)? > 0)
 }
 
 /// Records when tokens were last used: `(id, time)`.
-pub fn set_last_used(conn: &mut SqliteConnection, times: &[(i32, NaiveDateTime)]) -> QueryResult<()> {
+pub fn set_last_used(conn: &mut Conn, times: &[(i32, NaiveDateTime)]) -> QueryResult<()> {
     for (id, at) in times {
         diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(at)).execute(conn)?;
     }
@@ -98,13 +99,13 @@ pub fn set_last_used(conn: &mut SqliteConnection, times: &[(i32, NaiveDateTime)]
 }
 
 /// Deletes the token named `name`; returns whether one existed.
-pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
+pub fn revoke(conn: &mut Conn, name: &str) -> QueryResult<bool> {
     let deleted = diesel::delete(api_tokens::table.filter(api_tokens::name.eq(name))).execute(conn)?;
     Ok(deleted > 0)
 }
 
 /// Whether no token exists at all.
-pub fn none_exist(conn: &mut SqliteConnection) -> QueryResult<bool> {
+pub fn none_exist(conn: &mut Conn) -> QueryResult<bool> {
     let count: i64 = api_tokens::table.count().get_result(conn)?;
     Ok(count == 0)
 }

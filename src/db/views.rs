@@ -4,11 +4,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
+use super::Conn;
 use crate::schema::{article_daily_views, articles};
 
 /// Adds buffered views: `(article, day, views)`. Views of articles deleted meanwhile
 /// are dropped. Call inside an immediate transaction.
-pub fn apply(conn: &mut SqliteConnection, batch: &[(i32, NaiveDate, i64)]) -> QueryResult<()> {
+pub fn apply(conn: &mut Conn, batch: &[(i32, NaiveDate, i64)]) -> QueryResult<()> {
     for (article, day, views) in batch {
         let updated = diesel::update(articles::table.find(article))
             .set(articles::view_count.eq(articles::view_count + views))
@@ -16,7 +17,7 @@ pub fn apply(conn: &mut SqliteConnection, batch: &[(i32, NaiveDate, i64)]) -> Qu
         if updated == 0 {
             continue;
         }
-        diesel::insert_into(article_daily_views::table)
+        crate::on_backend!(conn, c => diesel::insert_into(article_daily_views::table)
             .values((
                 article_daily_views::article_id.eq(article),
                 article_daily_views::day.eq(day),
@@ -25,18 +26,13 @@ pub fn apply(conn: &mut SqliteConnection, batch: &[(i32, NaiveDate, i64)]) -> Qu
             .on_conflict((article_daily_views::article_id, article_daily_views::day))
             .do_update()
             .set(article_daily_views::views.eq(article_daily_views::views + views))
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
 
 /// Views per day of article `id` from `from` to `to` (inclusive), days with views only.
-pub fn daily(
-    conn: &mut SqliteConnection,
-    id: i32,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<(NaiveDate, i64)>> {
+pub fn daily(conn: &mut Conn, id: i32, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<(NaiveDate, i64)>> {
     article_daily_views::table
         .filter(article_daily_views::article_id.eq(id))
         .filter(article_daily_views::day.between(from, to))
@@ -46,12 +42,12 @@ pub fn daily(
 }
 
 /// Sets the total of article `id` (history stays); returns whether it exists.
-pub fn set_total(conn: &mut SqliteConnection, id: i32, total: i64) -> QueryResult<bool> {
+pub fn set_total(conn: &mut Conn, id: i32, total: i64) -> QueryResult<bool> {
     Ok(diesel::update(articles::table.find(id)).set(articles::view_count.eq(total)).execute(conn)? > 0)
 }
 
 /// Resets total and history of article `id`; returns whether it exists.
-pub fn reset(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn reset(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     diesel::delete(article_daily_views::table.filter(article_daily_views::article_id.eq(id))).execute(conn)?;
     set_total(conn, id, 0)
 }
@@ -68,7 +64,7 @@ pub struct PopularRow {
 /// The most-viewed visible articles since `since` (a UTC day; `None` = all time, by
 /// totals), optionally only in `categories`, most views first, then newest.
 pub fn popular(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: Option<NaiveDate>,
     now: NaiveDateTime,
     categories: Option<&[i32]>,

@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::Conn;
 use crate::schema::{articles, webhook_deliveries, webhook_messages, webhooks};
 
 /// A subscription as stored.
@@ -67,41 +68,41 @@ pub const RETRY_FOR: Duration = Duration::days(3);
 pub const KEEP_LOG: Duration = Duration::days(30);
 
 /// The subscription with `id`.
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<WebhookRow>> {
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<WebhookRow>> {
     webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
 }
 
 /// One page of subscriptions, oldest first, and how many there are.
-pub fn page(conn: &mut SqliteConnection, offset: i64, limit: i64) -> QueryResult<(Vec<WebhookRow>, i64)> {
+pub fn page(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<(Vec<WebhookRow>, i64)> {
     super::page_and_total!(conn, webhooks::table, webhooks::id, WebhookRow, offset, limit)
 }
 
 /// Stores a new subscription with `secret`.
-pub fn insert(conn: &mut SqliteConnection, fields: &WebhookFields, secret: &str) -> QueryResult<WebhookRow> {
+pub fn insert(conn: &mut Conn, fields: &WebhookFields, secret: &str) -> QueryResult<WebhookRow> {
     let now = super::now();
-    diesel::insert_into(webhooks::table)
+    crate::on_backend!(conn, c => diesel::insert_into(webhooks::table)
         .values((fields, webhooks::secret.eq(secret), webhooks::created_at.eq(now), webhooks::updated_at.eq(now)))
         .returning(WebhookRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// Stores new fields of subscription `id`.
-pub fn update(conn: &mut SqliteConnection, id: i32, fields: &WebhookFields) -> QueryResult<WebhookRow> {
-    diesel::update(webhooks::table.find(id))
+pub fn update(conn: &mut Conn, id: i32, fields: &WebhookFields) -> QueryResult<WebhookRow> {
+    crate::on_backend!(conn, c => diesel::update(webhooks::table.find(id))
         .set((fields, webhooks::updated_at.eq(super::now())))
         .returning(WebhookRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// Deletes subscription `id` with its deliveries; whether it was there.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     Ok(diesel::delete(webhooks::table.find(id)).execute(conn)? > 0)
 }
 
 /// Queues `body` (the whole JSON sent: type, timestamp, data) of `event` for every
 /// active subscription that wants it, in the caller's transaction; with `only`, for
 /// that subscription whatever it wants (a ping). Returns the deliveries queued.
-pub fn enqueue(conn: &mut SqliteConnection, event: &str, body: &str, only: Option<i32>) -> QueryResult<Vec<i32>> {
+pub fn enqueue(conn: &mut Conn, event: &str, body: &str, only: Option<i32>) -> QueryResult<Vec<i32>> {
     let mut query = webhooks::table.filter(webhooks::active.eq(true)).into_boxed();
     if let Some(id) = only {
         query = query.filter(webhooks::id.eq(id));
@@ -156,7 +157,7 @@ pub struct Due {
 /// Up to `limit` deliveries due at `now`: for each active subscription not in
 /// `busy`, its oldest pending delivery, if that one is due (a later one never
 /// overtakes it, so each subscription gets its events in order).
-pub fn due(conn: &mut SqliteConnection, now: NaiveDateTime, busy: &[i32], limit: i64) -> QueryResult<Vec<Due>> {
+pub fn due(conn: &mut Conn, now: NaiveDateTime, busy: &[i32], limit: i64) -> QueryResult<Vec<Due>> {
     let heads = diesel::alias!(webhook_deliveries as heads);
     let rows: Vec<(DeliveryRow, String, String, String)> = webhook_deliveries::table
         .inner_join(webhooks::table)
@@ -205,7 +206,7 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// Records an attempt of delivery `id` at `now`: succeeded, or pending with the next
 /// try, or failed once the next try would fall after its give-up time.
-pub fn record(conn: &mut SqliteConnection, id: i32, outcome: &Outcome, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record(conn: &mut Conn, id: i32, outcome: &Outcome, now: NaiveDateTime) -> QueryResult<()> {
     let Some(row) = webhook_deliveries::table.find(id).select(DeliveryRow::as_select()).first(conn).optional()? else {
         return Ok(());
     };
@@ -235,7 +236,7 @@ pub fn record(conn: &mut SqliteConnection, id: i32, outcome: &Outcome, now: Naiv
 }
 
 /// Delivery `id` of subscription `webhook`.
-pub fn find_delivery(conn: &mut SqliteConnection, webhook: i32, id: i32) -> QueryResult<Option<DeliveryRow>> {
+pub fn find_delivery(conn: &mut Conn, webhook: i32, id: i32) -> QueryResult<Option<DeliveryRow>> {
     webhook_deliveries::table
         .filter(webhook_deliveries::id.eq(id))
         .filter(webhook_deliveries::webhook_id.eq(webhook))
@@ -245,21 +246,16 @@ pub fn find_delivery(conn: &mut SqliteConnection, webhook: i32, id: i32) -> Quer
 }
 
 /// One page of subscription `webhook`'s deliveries, newest first, and how many.
-pub fn deliveries(
-    conn: &mut SqliteConnection,
-    webhook: i32,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<DeliveryRow>, i64)> {
+pub fn deliveries(conn: &mut Conn, webhook: i32, offset: i64, limit: i64) -> QueryResult<(Vec<DeliveryRow>, i64)> {
     let of = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook));
     super::page_and_total!(conn, of, webhook_deliveries::id.desc(), DeliveryRow, offset, limit)
 }
 
 /// Sends delivery `id` again as soon as its turn comes, retried for another three
 /// days; returns it.
-pub fn retry(conn: &mut SqliteConnection, id: i32) -> QueryResult<DeliveryRow> {
+pub fn retry(conn: &mut Conn, id: i32) -> QueryResult<DeliveryRow> {
     let now = super::now();
-    diesel::update(webhook_deliveries::table.find(id))
+    crate::on_backend!(conn, c => diesel::update(webhook_deliveries::table.find(id))
         .set((
             webhook_deliveries::status.eq("pending"),
             webhook_deliveries::next_attempt_at.eq(now),
@@ -267,12 +263,12 @@ pub fn retry(conn: &mut SqliteConnection, id: i32) -> QueryResult<DeliveryRow> {
             webhook_deliveries::updated_at.eq(now),
         ))
         .returning(DeliveryRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// Deletes finished deliveries older than [`KEEP_LOG`] and messages left without
 /// deliveries; how many deliveries went.
-pub fn prune(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn prune(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
     let before = now - KEEP_LOG;
     let gone = diesel::delete(
         webhook_deliveries::table
@@ -290,7 +286,7 @@ pub fn prune(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usi
 /// Articles visible at `now` that no `article.published` has announced yet (their
 /// scheduled time came): marks them announced and returns their ids. Run it in an
 /// immediate transaction with the events it leads to, so each goes out once.
-pub fn announce_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
+pub fn announce_due(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
     let ids: Vec<i32> = diesel::sql_query(format!("SELECT id FROM {UNANNOUNCED}"))
         .bind::<diesel::sql_types::Timestamp, _>(now)
         .load::<Id>(conn)?
@@ -318,20 +314,20 @@ struct Id {
 }
 
 /// Whether article `id` is announced (publicly visible as far as events go).
-pub fn announced(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn announced(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     let at: Option<Option<NaiveDateTime>> =
         articles::table.find(id).select(articles::announced_at).first(conn).optional()?;
     Ok(at.flatten().is_some())
 }
 
 /// Whether any subscription is active (when none is, changes write no messages).
-pub fn any_active(conn: &mut SqliteConnection) -> QueryResult<bool> {
+pub fn any_active(conn: &mut Conn) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(webhooks::table.filter(webhooks::active.eq(true)))).get_result(conn)
 }
 
 /// Whether an article's scheduled time has come without its announcement (a read,
 /// so the announcer takes the write lock only when there is work).
-pub fn has_unannounced(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn has_unannounced(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<bool> {
     let found = diesel::sql_query(format!("SELECT id FROM {UNANNOUNCED} LIMIT 1"))
         .bind::<diesel::sql_types::Timestamp, _>(now)
         .load::<Id>(conn)?;

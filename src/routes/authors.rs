@@ -1,7 +1,6 @@
 //! `/api/v1/authors`: author profiles ("Tác giả") that articles point to.
 
 use actix_web::{delete, get, patch, post, put};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -9,6 +8,7 @@ use super::articles::AuthorRef;
 use super::resource::{check_named, slug_of, Resource, Tally, Writable};
 use super::{counted, folded_prefix, Listing, PageParams, Paged};
 use crate::db::authors::{self as store, AuthorFields, AuthorRow, MAX_AUTHOR_NAME};
+use crate::db::Conn;
 use crate::error::{ApiError, FieldError};
 use crate::extract::double_option;
 use crate::routes::Answer;
@@ -42,7 +42,7 @@ impl Resource for Author {
     const LETTER: char = 'u';
     const PATH: &'static str = "/api/v1/authors";
 
-    fn load(conn: &mut SqliteConnection, row: AuthorRow) -> Result<Self, ApiError> {
+    fn load(conn: &mut Conn, row: AuthorRow) -> Result<Self, ApiError> {
         let count = store::article_counts(conn, &[row.id], db::now())?.get(&row.id).copied().unwrap_or(0);
         Ok(Author::from_row(row, count))
     }
@@ -139,11 +139,7 @@ impl Writable for Author {
         }
     }
 
-    fn check(
-        conn: &mut SqliteConnection,
-        current: Option<&AuthorRow>,
-        input: AuthorInput,
-    ) -> Result<AuthorFields, ApiError> {
+    fn check(conn: &mut Conn, current: Option<&AuthorRow>, input: AuthorInput) -> Result<AuthorFields, ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let name =
             check_named(&mut errors, &input.name, MAX_AUTHOR_NAME, input.slug.as_deref(), &[("bio", &input.bio)]);
@@ -160,7 +156,7 @@ impl Writable for Author {
     }
 
     /// Only an author no article points to can go.
-    fn delete(conn: &mut SqliteConnection, row: &AuthorRow) -> Result<(), ApiError> {
+    fn delete(conn: &mut Conn, row: &AuthorRow) -> Result<(), ApiError> {
         let used = store::articles_of(conn, row.id)?;
         if used > 0 {
             return Err(ApiError::Conflict(format!(

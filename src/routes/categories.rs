@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use actix_web::{delete, get, patch, post, put, HttpResponse};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,6 +11,7 @@ use super::resource::{check_named, slug_of, Resource, Tally, Writable};
 use super::{counted, CountMeta, Listing, PageParams, Paged};
 use crate::db;
 use crate::db::categories::{self as store, CategoryFields, CategoryRow, ParentFilter};
+use crate::db::Conn;
 use crate::error::{ApiError, FieldError};
 use crate::extract::double_option;
 use crate::routes::Answer;
@@ -43,7 +43,7 @@ impl Resource for Category {
     const PATH: &'static str = "/api/v1/categories";
 
     /// With its count of visible articles, descendants included.
-    fn load(conn: &mut SqliteConnection, row: CategoryRow) -> Result<Self, ApiError> {
+    fn load(conn: &mut Conn, row: CategoryRow) -> Result<Self, ApiError> {
         let count = store::article_count(conn, row.id, db::now())?;
         Ok(Category::from_row(row, count))
     }
@@ -220,11 +220,7 @@ impl Writable for Category {
     }
 
     /// Also 422 for an unknown parent or one that would make a cycle.
-    fn check(
-        conn: &mut SqliteConnection,
-        current: Option<&CategoryRow>,
-        input: CategoryInput,
-    ) -> Result<CategoryFields, ApiError> {
+    fn check(conn: &mut Conn, current: Option<&CategoryRow>, input: CategoryInput) -> Result<CategoryFields, ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let texts = [("description", &input.description)];
         let name = check_named(&mut errors, &input.name, 200, input.slug.as_deref(), &texts);
@@ -240,7 +236,7 @@ impl Writable for Category {
     }
 
     /// Only an empty category can go.
-    fn delete(conn: &mut SqliteConnection, row: &CategoryRow) -> Result<(), ApiError> {
+    fn delete(conn: &mut Conn, row: &CategoryRow) -> Result<(), ApiError> {
         let (articles, children) = store::contents(conn, row.id)?;
         if articles > 0 || children > 0 {
             return Err(ApiError::Conflict(format!(

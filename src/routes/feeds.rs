@@ -7,11 +7,11 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
-use diesel::SqliteConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::articles::ListFilter;
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::feeds::sitemap::{self, UrlSet};
 use crate::feeds::{json_feed, rss, Channel, FeedArticle, Rendered, Site, FEED_ITEMS};
@@ -65,7 +65,7 @@ fn made(
 /// and keeps it; answers 304 when `If-None-Match` names it.
 async fn serve<F>(req: &HttpRequest, state: &State, key: String, make: F) -> Answer
 where
-    F: FnOnce(&mut SqliteConnection, &Site, NaiveDateTime) -> Result<Made, ApiError> + Send + 'static,
+    F: FnOnce(&mut Conn, &Site, NaiveDateTime) -> Result<Made, ApiError> + Send + 'static,
 {
     let site = state.feeds.site.clone().ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -102,7 +102,7 @@ where
 /// The channel and the articles of a feed with `filters`: 404 for an unknown category
 /// or tag.
 fn feed_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     site: &Site,
     filters: &FeedFilters,
     now: NaiveDateTime,

@@ -291,7 +291,7 @@ pub async fn list(listing: Listing<NoFilters, Requires<0>>) -> Answer {
 }
 
 /// The upload with `id`, or a 404.
-fn found(conn: &mut diesel::SqliteConnection, id: i32) -> Result<MediaRow, ApiError> {
+fn found(conn: &mut crate::db::Conn, id: i32) -> Result<MediaRow, ApiError> {
     store::find(conn, id)?.ok_or_else(|| ApiError::not_found("media", format!("id {id}")))
 }
 

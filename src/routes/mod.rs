@@ -67,7 +67,7 @@ impl<F, A> Listing<F, A> {
     pub async fn page_of<T, L>(&self, load: L) -> Answer
     where
         T: Serialize + ToSchema + Send + 'static,
-        L: FnOnce(&mut diesel::SqliteConnection, i64, i64) -> Result<(Vec<T>, i64), ApiError> + Send + 'static,
+        L: FnOnce(&mut crate::db::Conn, i64, i64) -> Result<(Vec<T>, i64), ApiError> + Send + 'static,
     {
         let (offset, limit) = (self.paging.offset(), self.paging.limit());
         let (data, total) = crate::db::run(&self.state.pool, move |conn| load(conn, offset, limit)).await?;

@@ -6,11 +6,12 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use diesel::{QueryResult, SqliteConnection};
+use diesel::QueryResult;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{resolve_slug, tagged, Answer};
+use crate::db::Conn;
 use crate::db::{self, Stored};
 use crate::error::ApiError;
 use crate::error::FieldError;
@@ -61,7 +62,7 @@ pub trait Resource: Serialize + Send + Sized + 'static {
     const PATH: &'static str;
 
     /// The API object of `row` (with whatever it counts).
-    fn load(conn: &mut SqliteConnection, row: Self::Row) -> Result<Self, ApiError>;
+    fn load(conn: &mut Conn, row: Self::Row) -> Result<Self, ApiError>;
     /// Its id.
     fn id(&self) -> i32;
     /// Its use and history.
@@ -85,7 +86,7 @@ pub trait Resource: Serialize + Send + Sized + 'static {
 }
 
 /// The row with `id`, or a 404 naming it.
-pub fn found<R: Resource>(conn: &mut SqliteConnection, id: i32) -> Result<R::Row, ApiError> {
+pub fn found<R: Resource>(conn: &mut Conn, id: i32) -> Result<R::Row, ApiError> {
     R::Row::find(conn, id)?.ok_or_else(|| ApiError::not_found(R::KIND, format!("id {id}")))
 }
 
@@ -126,7 +127,7 @@ pub async fn show<R: Resource>(state: &AppState, key: impl Into<Key>) -> Answer 
 pub async fn create<R, F>(state: &AppState, insert: F) -> Answer
 where
     R: Resource,
-    F: FnOnce(&mut SqliteConnection) -> Result<R::Row, ApiError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<R::Row, ApiError> + Send + 'static,
 {
     let item = db::run(&state.pool, move |conn| {
         db::immediate(conn, |conn| {
@@ -145,7 +146,7 @@ where
 
 /// Queues `{KIND}.{what}` with `item` for the webhooks (in the write's transaction)
 /// and hands `item` back.
-fn changed<R: Resource>(conn: &mut SqliteConnection, item: R, what: &str) -> Result<R, ApiError> {
+fn changed<R: Resource>(conn: &mut Conn, item: R, what: &str) -> Result<R, ApiError> {
     crate::webhooks::emit(conn, &format!("{}.{what}", R::KIND), &item)?;
     Ok(item)
 }
@@ -156,8 +157,8 @@ fn changed<R: Resource>(conn: &mut SqliteConnection, item: R, what: &str) -> Res
 pub async fn write<R, T, P, S>(state: &AppState, id: i32, if_match: IfMatch, prepare: P, store: S) -> Answer
 where
     R: Resource,
-    P: FnOnce(&mut SqliteConnection, &R::Row) -> Result<T, ApiError> + Send + 'static,
-    S: FnOnce(&mut SqliteConnection, i32, T) -> QueryResult<R::Row> + Send + 'static,
+    P: FnOnce(&mut Conn, &R::Row) -> Result<T, ApiError> + Send + 'static,
+    S: FnOnce(&mut Conn, i32, T) -> QueryResult<R::Row> + Send + 'static,
 {
     let item = db::run(&state.pool, move |conn| {
         db::immediate(conn, |conn| {
@@ -178,7 +179,7 @@ where
 pub async fn remove<R, D>(state: &AppState, id: i32, if_match: IfMatch, delete: D) -> Answer
 where
     R: Resource,
-    D: FnOnce(&mut SqliteConnection, &R::Row) -> Result<(), ApiError> + Send + 'static,
+    D: FnOnce(&mut Conn, &R::Row) -> Result<(), ApiError> + Send + 'static,
 {
     db::run(&state.pool, move |conn| {
         db::immediate(conn, |conn| {
@@ -218,7 +219,7 @@ pub fn check_named(
 /// The slug a write of `R` ends up with (see [`resolve_slug`]): `explicit`, else the
 /// current row's, else one made from `name`.
 pub fn slug_of<R: Resource>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     current: Option<&R::Row>,
     explicit: Option<String>,
     name: &str,
@@ -242,13 +243,9 @@ pub trait Writable: Resource {
     fn patched(current: &Self::Row, patch: Self::Patch) -> Self::Input;
     /// Checks `input` (replacing `current`, when given) and resolves its slug: 422
     /// listing every invalid field, 409 for a taken slug or name.
-    fn check(
-        conn: &mut SqliteConnection,
-        current: Option<&Self::Row>,
-        input: Self::Input,
-    ) -> Result<Fields<Self>, ApiError>;
+    fn check(conn: &mut Conn, current: Option<&Self::Row>, input: Self::Input) -> Result<Fields<Self>, ApiError>;
     /// Deletes `row`, or refuses (409) while it is in use.
-    fn delete(conn: &mut SqliteConnection, row: &Self::Row) -> Result<(), ApiError>;
+    fn delete(conn: &mut Conn, row: &Self::Row) -> Result<(), ApiError>;
 }
 
 /// `POST …` of a [`Writable`].
@@ -262,14 +259,13 @@ pub async fn create_from<R: Writable>(state: &AppState, input: R::Input) -> Answ
 
 /// `PUT …/{id}` of a [`Writable`].
 pub async fn replace_with<R: Writable>(state: &AppState, id: i32, if_match: IfMatch, input: R::Input) -> Answer {
-    let prepare = move |conn: &mut SqliteConnection, current: &R::Row| R::check(conn, Some(current), input);
+    let prepare = move |conn: &mut Conn, current: &R::Row| R::check(conn, Some(current), input);
     write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::Row::update(conn, id, &fields)).await
 }
 
 /// `PATCH …/{id}` of a [`Writable`].
 pub async fn update_with<R: Writable>(state: &AppState, id: i32, if_match: IfMatch, patch: R::Patch) -> Answer {
-    let prepare =
-        move |conn: &mut SqliteConnection, current: &R::Row| R::check(conn, Some(current), R::patched(current, patch));
+    let prepare = move |conn: &mut Conn, current: &R::Row| R::check(conn, Some(current), R::patched(current, patch));
     write::<R, _, _, _>(state, id, if_match, prepare, |conn, id, fields| R::Row::update(conn, id, &fields)).await
 }
 

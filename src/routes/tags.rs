@@ -1,7 +1,6 @@
 //! `/api/v1/tags`: flat labels on articles.
 
 use actix_web::{delete, get, patch, post, put};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -9,6 +8,7 @@ use super::articles::TagRef;
 use super::resource::{check_named, slug_of, Resource, Tally, Writable};
 use super::{folded_prefix, Listing, PageParams, Paged};
 use crate::db::tags::{self as store, TagFields, TagOrder, TagRow, MAX_TAG_NAME};
+use crate::db::Conn;
 use crate::error::{ApiError, FieldError};
 use crate::extract::double_option;
 use crate::routes::Answer;
@@ -42,7 +42,7 @@ impl Resource for Tag {
     const LETTER: char = 't';
     const PATH: &'static str = "/api/v1/tags";
 
-    fn load(conn: &mut SqliteConnection, row: TagRow) -> Result<Self, ApiError> {
+    fn load(conn: &mut Conn, row: TagRow) -> Result<Self, ApiError> {
         let counts = store::article_counts(conn, &[row.id], db::now())?;
         let count = counts.get(&row.id).copied().unwrap_or(0);
         Ok(Tag::from_row(row, count))
@@ -148,7 +148,7 @@ impl Writable for Tag {
     }
 
     /// Also 409 when another tag has the name, ignoring case.
-    fn check(conn: &mut SqliteConnection, current: Option<&TagRow>, input: TagInput) -> Result<TagFields, ApiError> {
+    fn check(conn: &mut Conn, current: Option<&TagRow>, input: TagInput) -> Result<TagFields, ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let texts = [("description", &input.description)];
         let name = check_named(&mut errors, &input.name, MAX_TAG_NAME, input.slug.as_deref(), &texts);
@@ -163,7 +163,7 @@ impl Writable for Tag {
     }
 
     /// The tag is detached from its articles, which stay.
-    fn delete(conn: &mut SqliteConnection, row: &TagRow) -> Result<(), ApiError> {
+    fn delete(conn: &mut Conn, row: &TagRow) -> Result<(), ApiError> {
         store::delete(conn, row.id)?;
         Ok(())
     }

@@ -175,7 +175,7 @@ async fn replace_total(
     state: &AppState,
     id: i32,
     total: i64,
-    write: impl FnOnce(&mut diesel::SqliteConnection) -> diesel::QueryResult<bool> + Send + 'static,
+    write: impl FnOnce(&mut crate::db::Conn) -> diesel::QueryResult<bool> + Send + 'static,
 ) -> Result<(), ApiError> {
     let views = state.views.clone();
     let pool = state.pool.clone();

@@ -178,7 +178,7 @@ async fn checked(input: WebhookInput, state: &crate::state::AppState) -> Result<
 }
 
 /// The subscription with `id`, or a 404.
-fn found(conn: &mut diesel::SqliteConnection, id: i32) -> Result<WebhookRow, ApiError> {
+fn found(conn: &mut crate::db::Conn, id: i32) -> Result<WebhookRow, ApiError> {
     store::find(conn, id)?.ok_or_else(|| ApiError::not_found("webhook", format!("id {id}")))
 }
 

@@ -14,12 +14,13 @@ pub mod worker;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use chrono::{SecondsFormat, Utc};
-use diesel::SqliteConnection;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
+
+use crate::db::Conn;
 
 pub use worker::Webhooks;
 
@@ -98,7 +99,7 @@ struct Body<'a, T: Serialize> {
 /// Queues `event` with `data` for every active subscription that wants it, in the
 /// caller's transaction (the change and its event commit together or not at all).
 /// Nothing is written when no subscription is active.
-pub fn emit<T: Serialize>(conn: &mut SqliteConnection, event: &str, data: &T) -> diesel::QueryResult<()> {
+pub fn emit<T: Serialize>(conn: &mut Conn, event: &str, data: &T) -> diesel::QueryResult<()> {
     if !crate::db::webhooks::any_active(conn)? {
         return Ok(());
     }
@@ -108,7 +109,7 @@ pub fn emit<T: Serialize>(conn: &mut SqliteConnection, event: &str, data: &T) ->
 /// Queues `event` with `data` for subscription `only`, or for all that want it;
 /// returns the deliveries queued.
 pub fn send_to<T: Serialize>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     event: &str,
     data: &T,
     only: Option<i32>,

@@ -9,11 +9,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use diesel::SqliteConnection;
 use tokio::sync::Notify;
 
 use super::guard::{self, Guarded};
 use crate::db::webhooks::{self as store, Due, Outcome};
+use crate::db::Conn;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 
@@ -29,7 +29,7 @@ const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The API object of article `id` as an editor sees it, for `article.published`.
-pub type ArticleData = Arc<dyn Fn(&mut SqliteConnection, i32) -> Result<serde_json::Value, ApiError> + Send + Sync>;
+pub type ArticleData = Arc<dyn Fn(&mut Conn, i32) -> Result<serde_json::Value, ApiError> + Send + Sync>;
 
 /// The running worker; it stops when the last holder drops this.
 pub struct Webhooks {
@@ -79,7 +79,7 @@ struct Worker {
 /// Runs `work` with a pooled connection on the blocking pool.
 async fn blocking<T: Send + 'static>(
     pool: &DbPool,
-    work: impl FnOnce(&mut SqliteConnection) -> Result<T, String> + Send + 'static,
+    work: impl FnOnce(&mut Conn) -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
@@ -211,7 +211,7 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// Sends `article.published` for the articles whose scheduled time has come, once
 /// each: marking them and queueing the events is one transaction.
-fn announce(conn: &mut SqliteConnection, article: ArticleData) -> Result<usize, String> {
+fn announce(conn: &mut Conn, article: ArticleData) -> Result<usize, String> {
     let now = db::now();
     if !store::has_unannounced(conn, now).map_err(|e| e.to_string())? {
         return Ok(0);

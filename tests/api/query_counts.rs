@@ -31,7 +31,7 @@ async fn an_article_is_one_statement_and_a_page_of_any_size_is_one_more_for_its_
             counter.fetch_add(1, Ordering::SeqCst);
         }
     });
-    let mut counted = |what: &str, expected: usize, work: &mut dyn FnMut(&mut diesel::SqliteConnection)| {
+    let mut counted = |what: &str, expected: usize, work: &mut dyn FnMut(&mut bantin::db::Conn)| {
         statements.store(0, Ordering::SeqCst);
         work(&mut conn);
         assert_eq!(statements.load(Ordering::SeqCst), expected, "{what}");

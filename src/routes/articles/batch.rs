@@ -2,7 +2,6 @@
 //! nothing.
 
 use actix_web::{post, HttpResponse};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -10,6 +9,7 @@ use super::write::{in_the_trash, patch_article, remove_article, restore_article,
 use super::{reload, Article};
 use crate::auth::{Editor, TokenInfo};
 use crate::db;
+use crate::db::Conn;
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
 use crate::extract::{from_document, ApiJson};
@@ -149,7 +149,7 @@ pub async fn batch(state: State, editor: Editor, input: ApiJson<BatchInput>) -> 
 /// that a failing one leaves nothing for the next ones to see; goes on after a failure
 /// to name every failing operation, then fails with all of them.
 fn apply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     writer: &TokenInfo,
     keep: u32,
     operations: Vec<Operation>,
@@ -173,7 +173,7 @@ fn apply(
 
 /// One operation, through the same code as its own request; the article after it.
 fn apply_one(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     writer: &TokenInfo,
     keep: u32,
     operation: Operation,

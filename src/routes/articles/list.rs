@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +13,7 @@ use crate::auth::Access;
 use crate::cursor::{self, ValueKind};
 use crate::db::articles::{self as store, ListFilter, Loaded, SortField, SortValue, StatusFilter};
 use crate::db::categories as category_store;
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::routes::{limit_in, paged_with, url_with, CountMeta, Listing, PageMeta, PageParams, Paging};
 use crate::routes::{Answer, State};
@@ -174,7 +174,7 @@ fn status_filter(status: Option<StatusParam>, access: Access) -> Result<StatusFi
 }
 
 /// The id of the author with `slug`; `-1` (matching nothing) when there is none.
-fn author_id_of(conn: &mut diesel::SqliteConnection, slug: &str) -> diesel::QueryResult<i32> {
+fn author_id_of(conn: &mut crate::db::Conn, slug: &str) -> diesel::QueryResult<i32> {
     Ok(crate::db::authors::find_by_slug(conn, slug)?.map_or(-1, |author| author.id))
 }
 
@@ -327,7 +327,7 @@ pub type Page = (Vec<Loaded>, Option<i64>, Option<String>);
 
 /// A page in a SQL sort order, by offset or after a keyset position.
 pub fn by_sort(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filter: &ListFilter,
     sort: (SortField, bool),
     paging: Paging,

@@ -10,7 +10,6 @@ pub mod write;
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,6 +17,7 @@ use super::utc;
 use crate::auth::Access;
 use crate::db;
 use crate::db::articles::{self as store, ArticleRow, Loaded};
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::feeds::Site;
 use crate::routes::{Answer, State};
@@ -315,17 +315,17 @@ pub fn full(loaded: Loaded, site: Option<&Site>) -> Result<Article, ApiError> {
 }
 
 /// The article row with `id` (any status, the trash included), or a 404.
-pub fn found(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiError> {
+pub fn found(conn: &mut Conn, id: i32) -> Result<ArticleRow, ApiError> {
     store::find(conn, id)?.ok_or_else(|| ApiError::not_found("article", format!("id {id}")))
 }
 
 /// The whole article with `id` as stored now (after a write), on `site`: one query.
-pub fn reload(conn: &mut SqliteConnection, id: i32, site: Option<&Site>) -> Result<Article, ApiError> {
+pub fn reload(conn: &mut Conn, id: i32, site: Option<&Site>) -> Result<Article, ApiError> {
     full(store::find_loaded(conn, id)?.ok_or_else(|| ApiError::internal("article vanished"))?, site)
 }
 
 /// The data of an article event: the whole article as an editor sees it on `site`.
-pub fn event_data(conn: &mut SqliteConnection, id: i32, site: Option<&Site>) -> Result<serde_json::Value, ApiError> {
+pub fn event_data(conn: &mut Conn, id: i32, site: Option<&Site>) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(reload(conn, id, site)?).map_err(ApiError::internal)
 }
 
@@ -335,7 +335,7 @@ pub fn event_data(conn: &mut SqliteConnection, id: i32, site: Option<&Site>) -> 
 /// away (`was_announced`: whether it was visible before). The article is shown as on
 /// `site`.
 pub fn queue_events(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     event: &str,
     was_announced: bool,

@@ -10,6 +10,7 @@ use super::{Article, ArticleItem, AuthorRef, CategoryRef, TagRef};
 use crate::auth::Access;
 use crate::db::articles::{ArticleFields, ArticleRow};
 use crate::db::revisions::{self, RevisionRow};
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::routes::{mapped, utc, Listing, PageParams, Paged};
 use crate::routes::{Answer, State};
@@ -68,7 +69,7 @@ pub struct RevisionPath {
 
 impl RevisionPath {
     /// The revision, or a 404 naming it.
-    pub fn find(self, conn: &mut SqliteConnection) -> Result<RevisionRow, ApiError> {
+    pub fn find(self, conn: &mut Conn) -> Result<RevisionRow, ApiError> {
         let RevisionPath { id, version } = self;
         revisions::find(conn, id, version)?
             .ok_or_else(|| ApiError::not_found("revision", format!("version {version} of article {id}")))

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
-use diesel::SqliteConnection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,6 +13,7 @@ use super::{reload, Article};
 use crate::auth::{Contributor, Editor, Role, TokenInfo};
 use crate::db::articles::{self as store, ArticleFields, ArticleRow, SeoFields};
 use crate::db::revisions;
+use crate::db::Conn;
 use crate::db::{categories as category_store, tags as tag_store};
 use crate::error::{ApiError, FieldError};
 use crate::etag::IfMatch;
@@ -305,11 +305,7 @@ impl Draft {
 
     /// Validates, sanitizes and resolves slug, publication time and tags. `current` is
     /// the stored article when updating.
-    fn resolve(
-        self,
-        conn: &mut SqliteConnection,
-        current: Option<&ArticleRow>,
-    ) -> Result<(ArticleFields, Vec<i32>), ApiError> {
+    fn resolve(self, conn: &mut Conn, current: Option<&ArticleRow>) -> Result<(ArticleFields, Vec<i32>), ApiError> {
         let mut errors: Vec<FieldError> = Vec::new();
         check_len(&mut errors, "title", &self.title, true, 300);
         let title = trim(&self.title).to_owned();
@@ -526,7 +522,7 @@ where
 /// changed (`version` + 1). A contributor may only edit a draft, and it stays a
 /// draft. Events show the article as on `site`.
 fn update_article<F>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     writer: &TokenInfo,
     keep: u32,
     id: i32,
@@ -568,7 +564,7 @@ where
 /// PATCH of article `id` with `patch`, in the caller's transaction (see
 /// [`update_article`]).
 pub(super) fn patch_article(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     writer: &TokenInfo,
     keep: u32,
     id: i32,
@@ -633,7 +629,7 @@ pub async fn remove(
 /// events), or for good when `permanent`. A trashed article is a 404 unless
 /// `permanent`.
 pub(super) fn remove_article(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     if_match: &IfMatch,
     permanent: bool,
@@ -684,7 +680,7 @@ pub async fn restore(state: State, _editor: Editor, if_match: IfMatch, id: web::
 /// Restore of article `id` from the trash, in the caller's transaction (queueing its
 /// events); 409 when it is not in the trash.
 pub(super) fn restore_article(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     if_match: &IfMatch,
     site: Option<&Site>,
