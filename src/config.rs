@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::db::Location;
+
 /// Default database file.
 pub const DEFAULT_DATABASE: &str = "./bantin.db";
 /// Default listen address.
@@ -30,12 +32,14 @@ pub fn cores() -> usize {
 #[derive(Debug, Parser)]
 #[command(name = "bantin", version)]
 pub struct Cli {
-    /// SQLite database file; created and migrated on first use.
+    /// The database: a SQLite file (created and migrated on first use), or a
+    /// PostgreSQL database as a `postgres://user:password@host:port/name` URL (migrated
+    /// on first use; then --search-dir and --media-dir must be given).
     #[arg(long, global = true, env = "BANTIN_DATABASE", default_value = DEFAULT_DATABASE)]
     pub database: PathBuf,
 
-    /// Search index directory (derived data, rebuilt when missing); default: the
-    /// database path with `.search` appended.
+    /// Search index directory (derived data, rebuilt when missing; one per process);
+    /// default: the database path with `.search` appended.
     #[arg(long, global = true, env = "BANTIN_SEARCH_DIR")]
     pub search_dir: Option<PathBuf>,
 
@@ -102,20 +106,37 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The media folder: `--media-dir`, else `media` beside the database file.
-    pub fn media_dir(&self) -> PathBuf {
-        self.media_dir.clone().unwrap_or_else(|| media_dir_of(&self.database))
+    /// Where the database is: `--database` as a SQLite path or a PostgreSQL URL.
+    pub fn location(&self) -> Location {
+        Location::parse(&self.database.to_string_lossy())
+    }
+
+    /// The media folder: `--media-dir`, else `media` beside the SQLite file.
+    pub fn media_dir(&self) -> Result<PathBuf, String> {
+        match (&self.media_dir, self.location().is_postgres()) {
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, false) => Ok(media_dir_of(&self.database)),
+            (None, true) => Err(NEEDS_DIRS.to_owned()),
+        }
     }
 
     /// The search index directory: `--search-dir`, else `<database>.search`.
-    pub fn search_dir(&self) -> PathBuf {
-        self.search_dir.clone().unwrap_or_else(|| {
-            let mut dir = self.database.clone().into_os_string();
-            dir.push(".search");
-            PathBuf::from(dir)
-        })
+    pub fn search_dir(&self) -> Result<PathBuf, String> {
+        match (&self.search_dir, self.location().is_postgres()) {
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, false) => {
+                let mut dir = self.database.clone().into_os_string();
+                dir.push(".search");
+                Ok(PathBuf::from(dir))
+            }
+            (None, true) => Err(NEEDS_DIRS.to_owned()),
+        }
     }
 }
+
+/// Why a PostgreSQL database needs both folders named.
+const NEEDS_DIRS: &str = "with a PostgreSQL database, give --search-dir (this process's own index: \
+                          processes never share one) and --media-dir (the uploads, shared by every process)";
 
 /// The default media folder of `database`: `media` in its folder.
 pub fn media_dir_of(database: &std::path::Path) -> PathBuf {
@@ -287,9 +308,17 @@ mod tests {
         assert_eq!(bare.serve.bind, "127.0.0.1:9000");
         assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "admin"]).is_ok());
         assert!(Cli::try_parse_from(["bantin", "token", "create", "--name", "a", "--scope", "owner"]).is_err());
-        assert_eq!(bare.search_dir(), PathBuf::from("./bantin.db.search"));
+        assert_eq!(bare.search_dir(), Ok(PathBuf::from("./bantin.db.search")));
+        assert_eq!(bare.media_dir(), Ok(PathBuf::from("./media")));
         let moved = Cli::try_parse_from(["bantin", "reindex", "--search-dir", "/srv/idx"]).expect("parse");
-        assert_eq!(moved.search_dir(), PathBuf::from("/srv/idx"));
+        assert_eq!(moved.search_dir(), Ok(PathBuf::from("/srv/idx")));
+        // A PostgreSQL database has no file to put the folders beside: both are asked for.
+        let pg = Cli::try_parse_from(["bantin", "--database", "postgres://u:p@db/news"]).expect("parse");
+        assert!(pg.location().is_postgres());
+        assert!(pg.search_dir().is_err() && pg.media_dir().is_err());
+        let given = ["bantin", "--database", "postgres://db/news", "--search-dir", "s", "--media-dir", "m"];
+        let pg = Cli::try_parse_from(given).expect("parse");
+        assert_eq!((pg.search_dir(), pg.media_dir()), (Ok(PathBuf::from("s")), Ok(PathBuf::from("m"))));
     }
 
     #[test]

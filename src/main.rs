@@ -27,24 +27,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    let search_dir = cli.search_dir();
-    let media_dir = cli.media_dir();
-    let result = match cli.command {
-        None => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, cli.serve),
-        Some(Command::Serve(args)) => serve(&cli.database, &search_dir, &media_dir, cli.max_database_mb, *args),
-        Some(Command::Reindex) => reindex(&cli.database, &search_dir),
-        Some(Command::Backup { dir }) => backup(&cli.database, &media_dir, &dir),
-        Some(Command::Check) => check(&cli.database, &search_dir, &media_dir),
-        Some(Command::Export { output }) => export(&cli.database, output.as_deref()),
-        Some(Command::Import { file }) => import(&cli.database, &media_dir, cli.max_database_mb, &file),
-        Some(Command::ImportWordpress { file }) => import_wordpress(&cli.database, cli.max_database_mb, &file),
-        Some(Command::Migrate) => migrate(&cli.database),
-        Some(Command::Token(command)) => token(&cli.database, command),
-        Some(Command::Openapi) => {
-            println!("{}", serde_json::to_string_pretty(&bantin::openapi()).unwrap_or_default());
-            Ok(())
-        }
-    };
+    let result = run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -54,16 +37,50 @@ fn main() -> ExitCode {
     }
 }
 
-fn migrate(database: &std::path::Path) -> Result<(), String> {
-    let pool = db::open(database, 1)?;
+/// Runs what the command line asks for.
+fn run(cli: Cli) -> Result<(), String> {
+    let location = cli.location();
+    let (search_dir, media_dir) = (|| cli.search_dir(), || cli.media_dir());
+    let max_mb = cli.max_database_mb;
+    match cli.command {
+        None => serve(&location, &search_dir()?, &media_dir()?, max_mb, cli.serve),
+        Some(Command::Serve(ref args)) => serve(&location, &search_dir()?, &media_dir()?, max_mb, (**args).clone()),
+        Some(Command::Reindex) => reindex(&location, &search_dir()?),
+        Some(Command::Backup { ref dir }) => backup(sqlite_only(&location, "backup")?, &media_dir()?, dir),
+        Some(Command::Check) => check(sqlite_only(&location, "check")?, &search_dir()?, &media_dir()?),
+        Some(Command::Export { ref output }) => export(&location, output.as_deref()),
+        Some(Command::Import { ref file }) => import(&location, &media_dir()?, max_mb, file),
+        Some(Command::ImportWordpress { ref file }) => import_wordpress(&location, max_mb, file),
+        Some(Command::Migrate) => migrate(&location),
+        Some(Command::Token(ref command)) => token(&location, command),
+        Some(Command::Openapi) => {
+            println!("{}", serde_json::to_string_pretty(&bantin::openapi()).unwrap_or_default());
+            Ok(())
+        }
+    }
+}
+
+/// The SQLite file of `location`, for the commands that work on the file itself.
+fn sqlite_only<'a>(location: &'a db::Location, command: &str) -> Result<&'a std::path::Path, String> {
+    match location {
+        db::Location::Sqlite(path) => Ok(std::path::Path::new(path)),
+        db::Location::Postgres(_) => Err(format!(
+            "`bantin {command}` works on a SQLite file; back up and check a PostgreSQL database with its own \
+             tools (pg_dump, pg_amcheck)"
+        )),
+    }
+}
+
+fn migrate(location: &db::Location) -> Result<(), String> {
+    let pool = db::connect(location, 1, None)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let ran = db::migrate(&mut conn)?;
-    eprintln!("{} is up to date ({ran} migration(s) applied by this run or at open)", database.display());
+    eprintln!("{location} is up to date ({ran} migration(s) applied by this run or at open)");
     Ok(())
 }
 
-fn token(database: &std::path::Path, command: TokenCommand) -> Result<(), String> {
-    let pool = db::open(database, 1)?;
+fn token(location: &db::Location, command: &TokenCommand) -> Result<(), String> {
+    let pool = db::connect(location, 1, None)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match command {
         TokenCommand::Create { name, scope } => {
@@ -88,7 +105,7 @@ fn token(database: &std::path::Path, command: TokenCommand) -> Result<(), String
             }
         }
         TokenCommand::Revoke { name } => {
-            if !db::tokens::revoke(&mut conn, &name).map_err(|e| e.to_string())? {
+            if !db::tokens::revoke(&mut conn, name).map_err(|e| e.to_string())? {
                 return Err(format!("no token named '{name}'"));
             }
             eprintln!("Revoked token '{name}'.");
@@ -131,8 +148,8 @@ fn check(database: &std::path::Path, search_dir: &std::path::Path, media_dir: &s
     }
 }
 
-fn export(database: &std::path::Path, output: Option<&std::path::Path>) -> Result<(), String> {
-    let pool = db::open(database, 1)?;
+fn export(location: &db::Location, output: Option<&std::path::Path>) -> Result<(), String> {
+    let pool = db::connect(location, 1, None)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let lines = match output {
         Some(path) => {
@@ -154,12 +171,12 @@ fn export(database: &std::path::Path, output: Option<&std::path::Path>) -> Resul
 }
 
 fn import(
-    database: &std::path::Path,
+    location: &db::Location,
     media_dir: &std::path::Path,
     max_database_mb: Option<u64>,
     file: &std::path::Path,
 ) -> Result<(), String> {
-    let pool = db::open_capped(database, 1, max_database_mb)?;
+    let pool = db::connect(location, 1, max_database_mb)?;
     let started = std::time::Instant::now();
     let summary = bantin::data::ndjson::import(&pool, file, media_dir)?;
     eprint!("{summary}");
@@ -168,11 +185,11 @@ fn import(
 }
 
 fn import_wordpress(
-    database: &std::path::Path,
+    location: &db::Location,
     max_database_mb: Option<u64>,
     file: &std::path::Path,
 ) -> Result<(), String> {
-    let pool = db::open_capped(database, 1, max_database_mb)?;
+    let pool = db::connect(location, 1, max_database_mb)?;
     let started = std::time::Instant::now();
     let report = bantin::data::wordpress::import(&pool, file)?;
     eprint!("{report}");
@@ -193,9 +210,9 @@ fn first_token(pool: &db::DbPool) -> Result<(), String> {
 }
 
 /// Rebuilds the search index from the database, in this process.
-fn reindex(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(), String> {
+fn reindex(location: &db::Location, search_dir: &std::path::Path) -> Result<(), String> {
     use bantin::search::{indexer, Search};
-    let pool = db::open(database, 2)?;
+    let pool = db::connect(location, 2, None)?;
     let search = Search::open(search_dir, 1)?;
     let mut writer = indexer::writer(&search).map_err(|why| {
         format!(
@@ -225,13 +242,13 @@ fn reindex(database: &std::path::Path, search_dir: &std::path::Path) -> Result<(
 
 #[actix_web::main]
 async fn serve(
-    database: &std::path::Path,
+    location: &db::Location,
     search_dir: &std::path::Path,
     media_dir: &std::path::Path,
     max_database_mb: Option<u64>,
     args: ServeArgs,
 ) -> Result<(), String> {
-    let pool = db::open_capped(database, pool_size(), max_database_mb)?;
+    let pool = db::connect(location, pool_size(), max_database_mb)?;
     first_token(&pool)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -263,7 +280,7 @@ async fn serve(
     let workers = args.workers.unwrap_or_else(bantin::config::cores);
     server = server.worker_max_blocking_threads((pool_size() as usize).div_ceil(workers.max(1)));
     let server = server.bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
-    log::info!("bantin serving on http://{} from {}", args.bind, database.display());
+    log::info!("bantin serving on http://{} from {}", args.bind, location);
     // actix stops on SIGTERM/SIGINT after finishing requests in flight; then the
     // buffered views are written before the process exits.
     let served = server.run().await.map_err(|e| e.to_string());

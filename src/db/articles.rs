@@ -7,9 +7,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
-use super::sql::{fixed, with_list, Fixed};
+use super::sql::{fixed, fixed_per_dialect, with_list, Fixed};
 use super::tags::TagRow;
 use super::Conn;
+use super::Dialect;
 use crate::schema::{article_tags, articles, tags};
 
 /// An article as stored.
@@ -111,51 +112,67 @@ impl SeoFields {
     pub const MAX_DESCRIPTION: usize = 300;
 }
 
-/// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
-/// query in which `a` names the articles table.
-pub fn category_json(a: &str) -> String {
-    format!(
-        "(SELECT json_object('id', c.id, 'slug', c.slug, 'name', c.name) FROM categories c WHERE c.id = {a}.category_id)"
-    )
+/// JSON built in SQL, in a dialect: an object of `pairs` (`'key', expression, …`).
+fn json_object(d: Dialect, pairs: &str) -> String {
+    match d {
+        Dialect::Sqlite => format!("json_object({pairs})"),
+        Dialect::Pg => format!("CAST(json_build_object({pairs}) AS text)"),
+    }
 }
 
-/// An article's tags as a JSON array of `{"id","slug","name"}` by name, as a subquery
-/// of a query in which `a` names the articles table.
-pub fn tags_json(a: &str) -> String {
-    format!(
-        "(SELECT json_group_array(json_object('id', t.id, 'slug', t.slug, 'name', t.name) ORDER BY t.name_folded, t.id) \
-         FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = {a}.id)"
-    )
+/// An article's category as JSON (`{"id","slug","name"}`, or NULL), as a subquery of a
+/// query in which `a` names the articles table.
+fn category_json(a: &str, d: Dialect) -> String {
+    let object = json_object(d, "'id', c.id, 'slug', c.slug, 'name', c.name");
+    format!("(SELECT {object} FROM categories c WHERE c.id = {a}.category_id)")
+}
+
+/// An article's tags as a JSON array of `{"id","slug","name"}` by name (`[]` for none),
+/// as a subquery of a query in which `a` names the articles table.
+fn tags_json(a: &str, d: Dialect) -> String {
+    const TAG: &str = "'id', t.id, 'slug', t.slug, 'name', t.name";
+    const ORDER: &str = "ORDER BY t.name_folded, t.id";
+    let array = match d {
+        Dialect::Sqlite => format!("json_group_array(json_object({TAG}) {ORDER})"),
+        Dialect::Pg => format!("COALESCE(CAST(json_agg(json_build_object({TAG}) {ORDER}) AS text), '[]')"),
+    };
+    format!("(SELECT {array} FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = {a}.id)")
 }
 
 /// An article's author profile as JSON (`{"id","slug","name","avatar_url"}`, or
 /// NULL), as a subquery of a query in which `a` names the articles table.
-pub fn author_json(a: &str) -> String {
-    format!(
-        "(SELECT json_object('id', p.id, 'slug', p.slug, 'name', p.name, 'avatar_url', p.avatar_url) \
-         FROM authors p WHERE p.id = {a}.author_id)"
-    )
+fn author_json(a: &str, d: Dialect) -> String {
+    let object = json_object(d, "'id', p.id, 'slug', p.slug, 'name', p.name, 'avatar_url', p.avatar_url");
+    format!("(SELECT {object} FROM authors p WHERE p.id = {a}.author_id)")
 }
 
 /// An article's cover from the media library as JSON (`{"id","url","width","height",
 /// "alt","variants"}`, or NULL), as a subquery of a query in which `a` names the
 /// articles table.
-pub fn cover_json(a: &str) -> String {
-    format!(
-        "(SELECT json_object('id', m.id, 'url', '/media/' || m.file, 'width', m.width, 'height', m.height, \
-         'alt', m.alt, 'variants', json(m.variants)) FROM media m WHERE m.id = {a}.cover_image_id)"
-    )
+fn cover_json(a: &str, d: Dialect) -> String {
+    let variants = match d {
+        Dialect::Sqlite => "json(m.variants)",
+        Dialect::Pg => "CAST(m.variants AS json)",
+    };
+    let object = json_object(
+        d,
+        &format!(
+            "'id', m.id, 'url', '/media/' || m.file, 'width', m.width, 'height', m.height, 'alt', m.alt, \
+             'variants', {variants}"
+        ),
+    );
+    format!("(SELECT {object} FROM media m WHERE m.id = {a}.cover_image_id)")
 }
 
 /// The category, tag, author and cover columns of [`Loaded`] for raw SQL in which `a`
 /// names the articles table.
-pub fn refs_sql(a: &str) -> String {
+pub fn refs_sql(a: &str, d: Dialect) -> String {
     format!(
         "{} AS category_json, {} AS tags_json, {} AS author_json, {} AS cover_json",
-        category_json(a),
-        tags_json(a),
-        author_json(a),
-        cover_json(a)
+        category_json(a, d),
+        tags_json(a, d),
+        author_json(a, d),
+        cover_json(a, d)
     )
 }
 
@@ -242,11 +259,14 @@ type Refs = (Fixed<Nullable<Text>>, Fixed<Nullable<Text>>, Fixed<Nullable<Text>>
 /// The category, tag, author and cover columns of [`Loaded`] for a query on
 /// `articles`: fixed text, so that the statements using them stay prepared.
 fn refs() -> Refs {
-    static CATEGORY: LazyLock<String> = LazyLock::new(|| category_json("articles"));
-    static TAGS: LazyLock<String> = LazyLock::new(|| tags_json("articles"));
-    static AUTHOR: LazyLock<String> = LazyLock::new(|| author_json("articles"));
-    static COVER: LazyLock<String> = LazyLock::new(|| cover_json("articles"));
-    (fixed(CATEGORY.as_str()), fixed(TAGS.as_str()), fixed(AUTHOR.as_str()), fixed(COVER.as_str()))
+    /// Each subquery's text in SQLite's dialect and PostgreSQL's.
+    type Texts = LazyLock<[String; 2]>;
+    static CATEGORY: Texts = LazyLock::new(|| [Dialect::Sqlite, Dialect::Pg].map(|d| category_json("articles", d)));
+    static TAGS: Texts = LazyLock::new(|| [Dialect::Sqlite, Dialect::Pg].map(|d| tags_json("articles", d)));
+    static AUTHOR: Texts = LazyLock::new(|| [Dialect::Sqlite, Dialect::Pg].map(|d| author_json("articles", d)));
+    static COVER: Texts = LazyLock::new(|| [Dialect::Sqlite, Dialect::Pg].map(|d| cover_json("articles", d)));
+    let each = |texts: &'static Texts| fixed_per_dialect(texts[0].as_str(), texts[1].as_str());
+    (each(&CATEGORY), each(&TAGS), each(&AUTHOR), each(&COVER))
 }
 
 /// The article with `id`, with its category and tags: one statement.
@@ -303,8 +323,9 @@ pub fn next_id(conn: &mut Conn) -> QueryResult<i32> {
         id: i32,
     }
     let next: Next = diesel::sql_query(
-        "SELECT MAX(COALESCE((SELECT MAX(id) FROM articles), 0), \
-                    COALESCE((SELECT floor FROM article_id_floor WHERE id = 1), 0)) + 1 AS id",
+        "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM ( \
+             SELECT MAX(id) AS id FROM articles UNION ALL SELECT floor FROM article_id_floor WHERE id = 1 \
+         ) known",
     )
     .get_result(conn)?;
     Ok(next.id)
@@ -518,14 +539,13 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
     // Lists are bound as one JSON parameter each, so that the statement's text (and
     // its prepared statement) does not depend on their length.
     if let Some(ids) = &filter.categories {
-        query = query.filter(with_list("articles.category_id IN (SELECT value FROM json_each(", ids, "))"));
+        query = query.filter(with_list("articles.category_id", ids, ""));
     }
     if let Some(slugs) = &filter.tags {
         query = query.filter(with_list(
-            "articles.id IN (SELECT x.article_id FROM article_tags x JOIN tags t ON t.id = x.tag_id \
-             WHERE t.slug IN (SELECT value FROM json_each(",
+            "articles.id IN (SELECT x.article_id FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE t.slug",
             slugs,
-            ")))",
+            ")",
         ));
     }
     if let Some(author) = &filter.author {
@@ -544,7 +564,7 @@ fn filtered(filter: &ListFilter) -> Boxed<'static> {
         query = query.filter(articles::published_at.lt(before));
     }
     if let Some(ids) = &filter.ids {
-        query = query.filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"));
+        query = query.filter(with_list("articles.id", ids, ""));
     }
     query
 }
@@ -559,7 +579,7 @@ pub const LEAD_CHARS: usize = 1000;
 pub fn by_ids_with_lead(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<Loaded>> {
     static LEAD: LazyLock<String> = LazyLock::new(|| format!("substr(articles.body, 1, {LEAD_CHARS})"));
     let mut rows: HashMap<i32, Loaded> = articles::table
-        .filter(with_list("articles.id IN (SELECT value FROM json_each(", ids, "))"))
+        .filter(with_list("articles.id", ids, ""))
         .select((columns_with_body!(fixed::<Text>(LEAD.as_str())), refs()))
         .load::<LoadedTuple>(conn)?
         .into_iter()
@@ -674,21 +694,22 @@ pub fn sort_value(row: &ArticleRow, field: SortField) -> SortValue {
 /// same category, then newest. Only articles sharing a tag or the category qualify.
 pub fn related(conn: &mut Conn, article: &ArticleRow, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Loaded>> {
     use diesel::sql_types::{BigInt, Integer, Nullable, Timestamp};
-    diesel::sql_query(format!(
+    let d = conn.dialect();
+    diesel::sql_query(d.params(&format!(
         "SELECT {}, {} FROM ( \
              SELECT c.id, SUM(c.shared) AS shared FROM ( \
                  SELECT t.article_id AS id, 1 AS shared FROM article_tags t \
                  WHERE t.tag_id IN (SELECT tag_id FROM article_tags WHERE article_id = ?1) \
                  UNION ALL \
-                 SELECT x.id, 0 FROM articles x WHERE ?2 IS NOT NULL AND x.category_id = ?2 \
+                 SELECT x.id, 0 FROM articles x WHERE CAST(?2 AS INTEGER) IS NOT NULL AND x.category_id = ?2 \
              ) c WHERE c.id <> ?1 GROUP BY c.id \
          ) r JOIN articles a ON a.id = r.id \
          WHERE a.status = 'published' AND a.published_at <= ?3 AND a.trashed_at IS NULL \
-         ORDER BY r.shared DESC, (a.category_id IS ?2) DESC, a.published_at DESC, a.id DESC \
+         ORDER BY r.shared DESC, (a.category_id IS NOT DISTINCT FROM ?2) DESC, a.published_at DESC, a.id DESC \
          LIMIT ?4",
         columns_without_body("a"),
-        refs_sql("a")
-    ))
+        refs_sql("a", d)
+    )))
     .bind::<Integer, _>(article.id)
     .bind::<Nullable<Integer>, _>(article.category_id)
     .bind::<Timestamp, _>(now)

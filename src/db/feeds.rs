@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::articles::{self, ListFilter, SortField};
 use super::sql::with_list;
-use super::Conn;
+use super::{Conn, Dialect};
 use crate::feeds::{ArticleLink, FeedArticle};
 use crate::schema::{articles as a, categories};
 
@@ -34,7 +34,7 @@ pub fn newest(conn: &mut Conn, filter: &ListFilter, limit: i64) -> QueryResult<V
     let page = articles::page(conn, filter, (SortField::PublishedAt, true), 0, None, limit)?;
     let ids: Vec<i32> = page.iter().map(|loaded| loaded.article.id).collect();
     let mut bodies: HashMap<i32, String> = a::table
-        .filter(with_list("articles.id IN (SELECT value FROM json_each(", &ids, "))"))
+        .filter(with_list("articles.id", &ids, ""))
         .select((a::id, a::body))
         .load::<(i32, String)>(conn)?
         .into_iter()
@@ -77,14 +77,19 @@ pub struct ArticleFile {
 /// The article sitemap files at `now`, in order: the visible articles by id, cut into
 /// files of `per_file`. One query; it reads the articles' times only.
 pub fn article_files(conn: &mut Conn, now: NaiveDateTime, per_file: i64) -> QueryResult<Vec<ArticleFile>> {
-    diesel::sql_query(
+    let d = conn.dialect();
+    // The later of two times: SQLite's scalar MAX is PostgreSQL's GREATEST.
+    let later = match d {
+        Dialect::Sqlite => "MAX(updated_at, published_at)",
+        Dialect::Pg => "GREATEST(updated_at, published_at)",
+    };
+    diesel::sql_query(d.params(&format!(
         "SELECT COUNT(*) AS urls, MAX(modified) AS lastmod FROM ( \
-             SELECT (ROW_NUMBER() OVER (ORDER BY id) - 1) / ?2 AS file, \
-                    MAX(updated_at, published_at) AS modified \
+             SELECT (ROW_NUMBER() OVER (ORDER BY id) - 1) / ?2 AS file, {later} AS modified \
              FROM articles \
              WHERE status = 'published' AND trashed_at IS NULL AND published_at <= ?1 \
-         ) GROUP BY file ORDER BY file",
-    )
+         ) visible GROUP BY file ORDER BY file"
+    )))
     .bind::<Timestamp, _>(now)
     .bind::<BigInt, _>(per_file)
     .load(conn)

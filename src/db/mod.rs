@@ -21,14 +21,14 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection};
 use diesel::result::Error;
 use diesel::{QueryableByName, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
-pub use conn::{Conn, Location, Manager, MultiBackend};
+pub use conn::{Conn, Dialect, Location, Manager, MultiBackend};
 
 /// The row and the row queries every simple resource table has (categories, tags,
 /// authors). The row is `$row`: `id`, the content `$fields` (its `Insertable` and
@@ -190,8 +190,11 @@ pub trait Stored: Sized {
     fn update(conn: &mut Conn, id: i32, fields: &Self::Fields) -> diesel::QueryResult<Self>;
 }
 
-/// The migrations in `migrations/`, compiled in.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The SQLite migrations (`migrations/sqlite/`), compiled in.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The PostgreSQL migrations (`migrations/postgres/`), compiled in: one squashed
+/// schema, as a PostgreSQL database starts fresh.
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// A pool of database connections.
 pub type DbPool = Pool<Manager>;
@@ -204,37 +207,41 @@ const BUSY_TIMEOUT_MS: u32 = 5000;
 /// keeps the size of the largest transaction ever written).
 const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
-/// Sets the pragmas every connection needs, as it is opened.
+/// Sets what every connection needs, as it is opened: SQLite's pragmas, PostgreSQL's
+/// session settings.
 #[derive(Debug, Clone, Copy)]
-struct SqlitePragmas {
-    /// The most pages the database file may hold (`None`: as many as the disk takes).
+struct Session {
+    /// The most pages the SQLite file may hold (`None`: as many as the disk takes).
     max_pages: Option<u64>,
 }
 
-impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Session {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        let Conn::Sqlite(conn) = conn else { return Ok(()) };
-        // busy_timeout first: on a new file, switching to WAL takes a lock that the
-        // pool's other connections, opening at the same moment, must wait for.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)?;
-        if let Some(pages) = self.max_pages {
-            conn.batch_execute(&format!("PRAGMA max_page_count = {pages};"))
-                .map_err(diesel::r2d2::Error::QueryError)?;
-        }
-        Ok(())
+        let sql = match conn {
+            // busy_timeout first: on a new file, switching to WAL takes a lock that the
+            // pool's other connections, opening at the same moment, must wait for.
+            Conn::Sqlite(_) => format!(
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};{}",
+                self.max_pages.map(|pages| format!(" PRAGMA max_page_count = {pages};")).unwrap_or_default()
+            ),
+            // A lock waited for as long as SQLite's busy timeout; a transaction left
+            // open by a stuck request cannot hold locks for ever.
+            Conn::Pg(_) => format!(
+                "SET lock_timeout = {BUSY_TIMEOUT_MS}; SET idle_in_transaction_session_timeout = 60000; \
+                 SET TIME ZONE 'UTC';"
+            ),
+        };
+        conn.batch_execute(&sql).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 /// SQLite's page size for new databases (bytes).
 const PAGE_SIZE: u64 = 4096;
 
-/// Opens (creating if needed) the database at `path`, applies pending migrations and
-/// returns a pool of `size` connections.
+/// Opens (creating if needed) the SQLite database at `path`, applies pending
+/// migrations and returns a pool of `size` connections.
 pub fn open(path: &Path, size: u32) -> Result<DbPool, String> {
     open_capped(path, size, None)
 }
@@ -242,22 +249,50 @@ pub fn open(path: &Path, size: u32) -> Result<DbPool, String> {
 /// [`open`], with the database file held to at most `max_mb` megabytes (MiB): writes
 /// that would grow it further fail as if the disk were full.
 pub fn open_capped(path: &Path, size: u32, max_mb: Option<u64>) -> Result<DbPool, String> {
-    let url = path.to_str().ok_or("the database path is not valid UTF-8")?;
+    let path = path.to_str().ok_or("the database path is not valid UTF-8")?;
+    connect(&Location::Sqlite(path.to_owned()), size, max_mb)
+}
+
+/// Opens the database at `location` (a SQLite file is created if needed), applies
+/// pending migrations and returns a pool of `size` connections. `max_mb` caps a
+/// SQLite file (see [`open_capped`]); PostgreSQL's disk is its server's to watch.
+pub fn connect(location: &Location, size: u32, max_mb: Option<u64>) -> Result<DbPool, String> {
+    let shown = location.to_string();
+    let manager = Manager::new(location.clone());
+    // One connection outside the pool first: its error is the real one (libpq's
+    // words), where the pool would only say that it timed out.
+    drop(manager.connect().map_err(|e| format!("cannot open database {shown}: {e}"))?);
     let max_pages = max_mb.map(|mb| (mb * 1024 * 1024 / PAGE_SIZE).max(1));
     let pool = Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas { max_pages }))
-        .build(Manager::new(Location::Sqlite(url.to_owned())))
-        .map_err(|e| format!("cannot open database {url}: {e}"))?;
-    let mut conn = pool.get().map_err(|e| format!("cannot open database {url}: {e}"))?;
+        .connection_customizer(Box::new(Session { max_pages }))
+        .build(manager)
+        .map_err(|e| format!("cannot open database {shown}: {e}"))?;
+    let mut conn = pool.get().map_err(|e| format!("cannot open database {shown}: {e}"))?;
     migrate(&mut conn)?;
     Ok(pool)
 }
 
+/// The PostgreSQL advisory lock held while migrating: processes starting together
+/// apply each migration once.
+const MIGRATE_LOCK: i64 = 0x6261_6e74_696d;
+
 /// Applies pending migrations; returns how many ran.
 pub fn migrate(conn: &mut Conn) -> Result<usize, String> {
-    conn.run_pending_migrations(MIGRATIONS).map(|done| done.len()).map_err(|e| format!("migration failed: {e}"))
+    let done = match conn {
+        Conn::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|done| done.len()),
+        Conn::Pg(conn) => {
+            let lock = |conn: &mut diesel::PgConnection, sql: &str| {
+                diesel::sql_query(sql).bind::<diesel::sql_types::BigInt, _>(MIGRATE_LOCK).execute(conn)
+            };
+            lock(conn, "SELECT pg_advisory_lock($1)").map_err(|e| format!("cannot lock for migrating: {e}"))?;
+            let done = conn.run_pending_migrations(PG_MIGRATIONS).map(|done| done.len());
+            lock(conn, "SELECT pg_advisory_unlock($1)").map_err(|e| format!("cannot unlock after migrating: {e}"))?;
+            done
+        }
+    };
+    done.map_err(|e| format!("migration failed: {e}"))
 }
 
 /// Runs blocking database work on the blocking thread pool with a pooled connection.
@@ -379,6 +414,10 @@ pub fn says_full(message: &str) -> bool {
 /// Whether the database is at its size limit with no free page left (a write that
 /// needs a new page will fail). Cheap: three pragmas.
 pub fn at_size_limit(conn: &mut Conn) -> diesel::QueryResult<bool> {
+    // PostgreSQL has no file cap of bantin's: its disk is the server's to watch.
+    if conn.dialect() == Dialect::Pg {
+        return Ok(false);
+    }
     #[derive(QueryableByName)]
     struct Pages {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::articles::ArticleRow;
-use super::Conn;
+use super::{Conn, Dialect};
 use crate::schema::{article_tags, articles, search_changes};
 
 /// Records that article `id` changed; call inside the transaction of the change.
@@ -37,9 +37,16 @@ struct Seq {
 
 /// The sequence number of the newest change ever recorded (0 for none), pruned or not.
 pub fn last_seq(conn: &mut Conn) -> QueryResult<i64> {
-    let row: Option<Seq> = diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'")
-        .get_result(conn)
-        .optional()?;
+    // The sequence's last value, not MAX(seq): pruned rows must not make a number
+    // look unused.
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => "SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'",
+        Dialect::Pg => {
+            "SELECT COALESCE(pg_sequence_last_value(CAST(pg_get_serial_sequence('search_changes', 'seq') AS regclass)), 0) \
+             AS seq"
+        }
+    };
+    let row: Option<Seq> = diesel::sql_query(sql).get_result(conn).optional()?;
     Ok(row.map_or(0, |r| r.seq))
 }
 

@@ -8,33 +8,55 @@
 
 use std::marker::PhantomData;
 
-use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::serialize::ToSql;
-use diesel::sql_types::{Bool, HasSqlType, SqlType, Text};
+use diesel::sql_types::{Bool, SqlType, Text};
+use diesel::sqlite::Sqlite;
 use diesel::QueryResult;
 
-/// Fixed SQL text of type `ST`: like `diesel::dsl::sql`, but cacheable.
+use super::MultiBackend;
+
+/// Fixed SQL text of type `ST`: like `diesel::dsl::sql`, but cacheable; written once
+/// per dialect where the two differ.
 #[derive(Debug, Clone, Copy)]
 pub struct Fixed<ST> {
-    text: &'static str,
+    sqlite: &'static str,
+    pg: &'static str,
     kind: PhantomData<ST>,
 }
 
-/// `text` as an expression of type `ST`.
+/// `text` as an expression of type `ST`, the same in both dialects.
 pub fn fixed<ST>(text: &'static str) -> Fixed<ST> {
-    Fixed { text, kind: PhantomData }
+    Fixed { sqlite: text, pg: text, kind: PhantomData }
+}
+
+/// An expression of type `ST` written `sqlite` for SQLite and `pg` for PostgreSQL.
+pub fn fixed_per_dialect<ST>(sqlite: &'static str, pg: &'static str) -> Fixed<ST> {
+    Fixed { sqlite, pg, kind: PhantomData }
 }
 
 impl<ST: SqlType + diesel::expression::TypedExpressionType> Expression for Fixed<ST> {
     type SqlType = ST;
 }
 
-impl<ST, DB: Backend> QueryFragment<DB> for Fixed<ST> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(self.text);
+impl<ST> QueryFragment<Sqlite> for Fixed<ST> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql(self.sqlite);
         Ok(())
+    }
+}
+
+impl<ST> QueryFragment<Pg> for Fixed<ST> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.pg);
+        Ok(())
+    }
+}
+
+impl<ST> QueryFragment<MultiBackend> for Fixed<ST> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        MultiBackend::walk_variant_ast(self, pass)
     }
 }
 
@@ -53,36 +75,70 @@ impl<ST, QS> SelectableExpression<QS> for Fixed<ST> where Self: AppearsOnTable<Q
 
 impl<ST, QS> AppearsOnTable<QS> for Fixed<ST> where Self: Expression {}
 
-/// `{before}?{after}` with a list bound as one JSON text parameter (read in SQL with
-/// `json_each`): the text is the same whatever the list's length.
-#[derive(Debug, Clone)]
-pub struct WithList {
-    before: &'static str,
-    list: String,
-    after: &'static str,
+/// What a bound list holds, which PostgreSQL must be told when it reads the items
+/// back out of JSON text.
+pub trait ListItem: serde::Serialize {
+    /// The SQL type of one item.
+    const SQL_TYPE: &'static str;
 }
 
-/// A condition `{before}?{after}` with `items` bound as one JSON array.
-pub fn with_list<T: serde::Serialize>(before: &'static str, items: &[T], after: &'static str) -> WithList {
+impl ListItem for i32 {
+    const SQL_TYPE: &'static str = "integer";
+}
+
+impl ListItem for String {
+    const SQL_TYPE: &'static str = "text";
+}
+
+/// `{head} IN (the items){tail}` with the items bound as one JSON text parameter (read
+/// in SQL with SQLite's `json_each`, PostgreSQL's `json_array_elements_text`): the text
+/// is the same whatever the list's length.
+#[derive(Debug, Clone)]
+pub struct WithList {
+    head: &'static str,
+    list: String,
+    item_type: &'static str,
+    tail: &'static str,
+}
+
+/// A condition `{head} IN (items){tail}`, with `items` bound as one JSON array.
+pub fn with_list<T: ListItem>(head: &'static str, items: &[T], tail: &'static str) -> WithList {
     // Serializing numbers and strings cannot fail; an empty list matches nothing.
     let list = serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned());
-    WithList { before, list, after }
+    WithList { head, list, item_type: T::SQL_TYPE, tail }
 }
 
 impl Expression for WithList {
     type SqlType = Bool;
 }
 
-impl<DB> QueryFragment<DB> for WithList
-where
-    DB: Backend + HasSqlType<Text>,
-    String: ToSql<Text, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(self.before);
+impl QueryFragment<Sqlite> for WithList {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql(self.head);
+        out.push_sql(" IN (SELECT value FROM json_each(");
         out.push_bind_param::<Text, String>(&self.list)?;
-        out.push_sql(self.after);
+        out.push_sql("))");
+        out.push_sql(self.tail);
         Ok(())
+    }
+}
+
+impl QueryFragment<Pg> for WithList {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.head);
+        out.push_sql(" IN (SELECT CAST(json_array_elements_text(CAST(");
+        out.push_bind_param::<Text, String>(&self.list)?;
+        out.push_sql(" AS json)) AS ");
+        out.push_sql(self.item_type);
+        out.push_sql("))");
+        out.push_sql(self.tail);
+        Ok(())
+    }
+}
+
+impl QueryFragment<MultiBackend> for WithList {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        MultiBackend::walk_variant_ast(self, pass)
     }
 }
 
@@ -132,7 +188,7 @@ mod tests {
         for ids in [vec![1], vec![1, 3], vec![2, 3, 4, 5]] {
             let found: Vec<(i32, i32)> = t::table
                 .into_boxed()
-                .filter(with_list("t.id IN (SELECT value FROM json_each(", &ids, "))"))
+                .filter(with_list("t.id", &ids, ""))
                 .select((t::id, fixed::<Integer>("t.n * 2")))
                 .order(t::id)
                 .load(&mut conn)?;

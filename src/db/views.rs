@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
-use super::Conn;
+use super::{Conn, Dialect};
 use crate::schema::{article_daily_views, articles};
 
 /// Adds buffered views: `(article, day, views)`. Views of articles deleted meanwhile
@@ -71,24 +71,32 @@ pub fn popular(
     limit: i64,
 ) -> QueryResult<Vec<PopularRow>> {
     let categories = categories.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned()));
-    let visible = "a.status = 'published' AND a.trashed_at IS NULL AND a.published_at <= ?2 \
-                   AND (?3 IS NULL OR a.category_id IN (SELECT value FROM json_each(?3)))";
-    let refs = super::articles::refs_sql("a");
+    let d = conn.dialect();
+    let in_categories = match d {
+        Dialect::Sqlite => "(SELECT value FROM json_each(?3))",
+        Dialect::Pg => "(SELECT CAST(json_array_elements_text(CAST(?3 AS json)) AS integer))",
+    };
+    let visible = format!(
+        "a.status = 'published' AND a.trashed_at IS NULL AND a.published_at <= ?2 \
+         AND (CAST(?3 AS TEXT) IS NULL OR a.category_id IN {in_categories})"
+    );
+    let refs = super::articles::refs_sql("a", d);
     let columns = super::articles::columns_without_body("a");
     let sql = match since {
         Some(_) => format!(
             "SELECT {columns}, {refs}, w.views AS window_views FROM ( \
-                 SELECT article_id, SUM(views) AS views FROM article_daily_views WHERE day >= ?1 GROUP BY article_id \
+                 SELECT article_id, CAST(SUM(views) AS BIGINT) AS views FROM article_daily_views \
+                 WHERE day >= ?1 GROUP BY article_id \
              ) w JOIN articles a ON a.id = w.article_id \
              WHERE {visible} ORDER BY w.views DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),
         None => format!(
             "SELECT {columns}, {refs}, a.view_count AS window_views FROM articles a \
-             WHERE ?1 IS NULL AND a.view_count > 0 AND {visible} \
+             WHERE CAST(?1 AS DATE) IS NULL AND a.view_count > 0 AND {visible} \
              ORDER BY a.view_count DESC, a.published_at DESC, a.id DESC LIMIT ?4"
         ),
     };
-    diesel::sql_query(sql)
+    diesel::sql_query(d.params(&sql))
         .bind::<Nullable<Date>, _>(since)
         .bind::<Timestamp, _>(now)
         .bind::<Nullable<Text>, _>(categories)
