@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use awc::http::Method;
-use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use diesel::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::helpers::{As, Reply, TestApp};
@@ -29,18 +29,30 @@ async fn drafts(app: &TestApp, title: &str, count: usize) -> Vec<i64> {
 /// id, version, title, status and trash time, and how many revisions, tags, webhook
 /// messages, deliveries and search changes there are.
 fn state_of(app: &TestApp) -> String {
-    let mut conn = SqliteConnection::establish(app.database_path().to_str().expect("path")).expect("connection");
-    diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-        "(SELECT group_concat(id || ':' || version || ':' || title || ':' || status || ':' || \
-         coalesce(trashed_at, '-'), '|') FROM (SELECT * FROM articles ORDER BY id)) \
-         || ' revisions=' || (SELECT count(*) FROM article_revisions) \
-         || ' tags=' || (SELECT count(*) FROM tags) \
-         || ' messages=' || (SELECT count(*) FROM webhook_messages) \
-         || ' deliveries=' || (SELECT count(*) FROM webhook_deliveries) \
-         || ' changes=' || (SELECT count(*) FROM search_changes)",
-    ))
-    .get_result(&mut conn)
-    .expect("state")
+    use bantin::schema::{article_revisions, articles, search_changes, tags, webhook_deliveries, webhook_messages};
+    use diesel::QueryDsl;
+    let mut conn = app.pool.get().expect("connection");
+    let rows: Vec<(i32, i32, String, String, Option<chrono::NaiveDateTime>)> = articles::table
+        .select((articles::id, articles::version, articles::title, articles::status, articles::trashed_at))
+        .order(articles::id)
+        .load(&mut conn)
+        .expect("articles");
+    let rows: Vec<String> = rows
+        .into_iter()
+        .map(|(id, version, title, status, trashed)| {
+            format!("{id}:{version}:{title}:{status}:{}", trashed.map_or("-".to_owned(), |t| t.to_string()))
+        })
+        .collect();
+    let counted = |n: diesel::QueryResult<i64>| n.expect("count");
+    format!(
+        "{} revisions={} tags={} messages={} deliveries={} changes={}",
+        rows.join("|"),
+        counted(article_revisions::table.count().get_result(&mut conn)),
+        counted(tags::table.count().get_result(&mut conn)),
+        counted(webhook_messages::table.count().get_result(&mut conn)),
+        counted(webhook_deliveries::table.count().get_result(&mut conn)),
+        counted(search_changes::table.count().get_result(&mut conn)),
+    )
 }
 
 /// `(index, field, status, code)` of each entry of a failed batch's `errors`.
