@@ -182,7 +182,8 @@ impl Tokens {
             })
             .collect();
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        db::immediate(&mut conn, |conn| db::tokens::set_last_used(conn, &times)).map_err(|e| e.to_string())?;
+        db::write(&mut conn, db::Changes::Nothing, |conn| db::tokens::set_last_used(conn, &times))
+            .map_err(|e| e.to_string())?;
         for (token, at) in used {
             token.written_ms.store(at, Ordering::Relaxed);
         }

@@ -248,7 +248,10 @@ async fn serve(
     max_database_mb: Option<u64>,
     args: ServeArgs,
 ) -> Result<(), String> {
-    let pool = db::connect(location, pool_size(), max_database_mb)?;
+    // On PostgreSQL two connections are kept apart for good: one listens for other
+    // processes' writes, one holds the jobs lock while this process delivers webhooks.
+    let kept_apart = if location.is_postgres() { 2 } else { 0 };
+    let pool = db::connect(location, pool_size() + kept_apart, max_database_mb)?;
     first_token(&pool)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -57,9 +57,15 @@ impl AppState {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         views.load_published(&mut conn).map_err(|e| format!("cannot load articles: {e}"))?;
         views.load_counts(&mut conn).map_err(|e| format!("cannot load view counts: {e}"))?;
+        let dialect = conn.dialect();
         drop(conn);
         let views = Arc::new(views);
-        crate::views::ViewBuffer::watch_outside(&views, pool.clone())?;
+        match dialect {
+            // Commands (imports) write beside the server: it checks for them.
+            crate::db::Dialect::Sqlite => crate::views::ViewBuffer::watch_outside(&views, pool.clone())?,
+            // Other processes (servers and commands) write beside this one.
+            crate::db::Dialect::Pg => crate::cluster::follow(pool.clone(), &views)?,
+        }
         crate::trash::start(pool.clone(), args.trash_days, &views)?;
         let feeds = Arc::new(crate::feeds::Feeds::from_settings(args)?);
         let site = feeds.site.clone();

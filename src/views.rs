@@ -231,7 +231,7 @@ impl ViewBuffer {
         let _one_at_a_time = lock(&self.flushing);
         self.flush_alone(pool)?;
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        let found = crate::db::immediate(&mut conn, set).map_err(|e| e.to_string())?;
+        let found = db::write(&mut conn, db::Changes::Views, set).map_err(|e| e.to_string())?;
         if found {
             write(&self.counts).insert(article, total);
         }
@@ -240,13 +240,16 @@ impl ViewBuffer {
 
     /// [`Self::flush`] while holding the flush lock.
     fn flush_alone(&self, pool: &DbPool) -> Result<i64, String> {
-        let batch: Vec<(i32, NaiveDate, i64)> =
+        let mut batch: Vec<(i32, NaiveDate, i64)> =
             std::mem::take(&mut *lock(&self.pending)).into_iter().map(|((a, d), n)| (a, d, n)).collect();
         if batch.is_empty() {
             return Ok(0);
         }
+        // Rows in one order in every process: flushes of several processes that share
+        // a PostgreSQL database cannot deadlock on each other.
+        batch.sort_unstable();
         let written = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            crate::db::immediate(&mut conn, |conn| db::views::apply(conn, &batch)).map_err(|e| e.to_string())
+            db::write(&mut conn, db::Changes::Views, |conn| db::views::apply(conn, &batch)).map_err(|e| e.to_string())
         });
         self.full.store(written.as_ref().is_err_and(|why| db::says_full(why)), Ordering::Relaxed);
         match written {
@@ -295,7 +298,7 @@ impl ViewBuffer {
     pub fn reload(&self, pool: &DbPool) -> Result<(), String> {
         let _one_at_a_time = lock(&self.flushing);
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        db::immediate(&mut conn, |conn| {
+        db::write(&mut conn, db::Changes::Nothing, |conn| {
             self.load_published(conn)?;
             self.load_counts(conn)
         })
@@ -303,6 +306,27 @@ impl ViewBuffer {
         self.content.bump();
         self.content.bump_views();
         Ok(())
+    }
+
+    /// Reads the publication times again (another process wrote).
+    pub fn reload_published(&self, pool: &DbPool) -> Result<(), String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        self.load_published(&mut conn).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Reads every view count again (another process flushed). Holds the flush lock,
+    /// so that no flush of this process falls between the read and the swap.
+    pub fn reload_counts(&self, pool: &DbPool) -> Result<(), String> {
+        let _one_at_a_time = lock(&self.flushing);
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        self.load_counts(&mut conn).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// The generations this buffer outdates.
+    pub fn content(&self) -> &ContentGeneration {
+        &self.content
     }
 
     /// Starts a thread that calls [`Self::reload`] whenever a command has written to

@@ -334,9 +334,38 @@ impl Space {
     }
 }
 
-/// Runs `work` in an immediate (write-locking) transaction: see [`transaction`].
+/// What a write transaction changes, which decides what it tells the other processes
+/// sharing a PostgreSQL database (see [`crate::cluster`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changes {
+    /// Content: every process outdates its cached answers and reloads what it keeps.
+    Content,
+    /// View counts only.
+    Views,
+    /// Nothing cached (bookkeeping: token use, announcements, reloads).
+    Nothing,
+}
+
+/// Runs `work` in an immediate (write-locking) transaction that changes content: see
+/// [`transaction`].
 pub fn immediate<T, E: From<Error>>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E> {
-    transaction(conn, true, work)
+    write(conn, Changes::Content, work)
+}
+
+/// Runs `work` in an immediate (write-locking) transaction that changes `changes`;
+/// on PostgreSQL the change is announced to every process in the same transaction.
+pub fn write<T, E: From<Error>>(
+    conn: &mut Conn,
+    changes: Changes,
+    work: impl FnOnce(&mut Conn) -> Result<T, E>,
+) -> Result<T, E> {
+    transaction(conn, true, |conn| {
+        let done = work(conn)?;
+        if let Conn::Pg(pg) = conn {
+            crate::cluster::announce(pg, changes)?;
+        }
+        Ok(done)
+    })
 }
 
 /// The PostgreSQL advisory lock every write transaction takes: SQLite's single writer,

@@ -3,7 +3,8 @@
 //! pending delivery that is due, at most [`IN_FLIGHT`] at a time and one per
 //! subscription, sends it, and records the outcome with the next try. Every second it
 //! announces scheduled articles whose time has come. All its state is in the
-//! database, so deliveries survive restarts.
+//! database, so deliveries survive restarts. Of several processes sharing a
+//! PostgreSQL database, only the [`Leader`](crate::cluster::Leader) delivers.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
@@ -96,6 +97,8 @@ impl Worker {
         let busy: Arc<Mutex<HashSet<i32>>> = Arc::default();
         let mut announced = Instant::now() - ANNOUNCE_EVERY;
         let mut pruned = Instant::now();
+        // Of several processes sharing a PostgreSQL database, one delivers.
+        let leader = crate::cluster::Leader::new(this.pool.clone());
         while alive.strong_count() > 0 {
             if announced.elapsed() >= ANNOUNCE_EVERY {
                 announced = Instant::now();
@@ -103,6 +106,17 @@ impl Worker {
                 if let Err(why) = blocking(&this.pool, move |conn| announce(conn, article)).await {
                     log::warn!("cannot announce scheduled articles (next try soon): {why}");
                 }
+            }
+            let leads = {
+                let leader = leader.clone();
+                tokio::task::spawn_blocking(move || leader.leads()).await.unwrap_or(false)
+            };
+            if !leads {
+                tokio::select! {
+                    () = this.wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+                continue;
             }
             if pruned.elapsed() >= PRUNE_EVERY {
                 pruned = Instant::now();
@@ -216,7 +230,8 @@ fn announce(conn: &mut Conn, article: ArticleData) -> Result<usize, String> {
     if !store::has_unannounced(conn, now).map_err(|e| e.to_string())? {
         return Ok(0);
     }
-    db::immediate(conn, |conn| {
+    // Marks rows already visible: nothing cached changes.
+    db::write(conn, db::Changes::Nothing, |conn| {
         let ids = store::announce_due(conn, now)?;
         for id in &ids {
             let data = article(conn, *id)?;
