@@ -6,40 +6,79 @@
 #
 # Settings (env): BENCH_ARTICLES (100000), BENCH_DURATION seconds per scenario (10),
 # BENCH_CONNECTIONS (32), BENCH_REUSE=1 to reuse a dataset of the same size.
+# BENCH_DATABASE=postgres://… seeds (unless BENCH_REUSE=1: then it must hold the same
+# dataset) and serves that PostgreSQL database, which must be empty otherwise;
+# BENCH_PROCESSES=3 (PostgreSQL only) serves it with three processes behind haproxy,
+# memory measured on the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 articles=${BENCH_ARTICLES:-100000}
 duration=${BENCH_DURATION:-10}
 connections=${BENCH_CONNECTIONS:-32}
-data=bench/data/$articles
+postgres=${BENCH_DATABASE:-}
+processes=${BENCH_PROCESSES:-1}
+data=bench/data/$articles${postgres:+-pg}
 mkdir -p "$data" bench/results
+if [ "$processes" != 1 ] && [ -z "$postgres" ]; then
+    echo "BENCH_PROCESSES needs BENCH_DATABASE=postgres://…: processes share a PostgreSQL database" >&2
+    exit 2
+fi
 
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
 cargo build --release --quiet --bin bantin --example bench_seed
 bin=target/release/bantin
 
-if [ "${BENCH_REUSE:-0}" != 1 ] || [ ! -f "$data/bench.db" ]; then
-    rm -rf "$data"/bench.db*
+db=${postgres:-$data/bench.db}
+if [ "${BENCH_REUSE:-0}" != 1 ] || { [ -z "$postgres" ] && [ ! -f "$data/bench.db" ]; }; then
+    [ -z "$postgres" ] && rm -rf "$data"/bench.db*
     seed_start=$(date +%s)
-    target/release/examples/bench_seed "$data/bench.db" "$data" "$articles"
+    target/release/examples/bench_seed "$db" "$data" "$articles"
     echo "seeded in $(( $(date +%s) - seed_start )) s" >&2
 fi
-db="$data/bench.db"
 # The index is measured as it is built from scratch by the server, every run.
-rm -rf "$db.search"
-"$bin" token revoke bench --database "$db" > /dev/null 2>&1 || true
-token=$("$bin" token create --name bench --scope read --database "$db" 2> /dev/null)
+search="$data/bench.db.search"
+rm -rf "$search" "$search"-*
+dirs=(--search-dir "$search" --media-dir "$data/media")
+"$bin" token revoke bench --database "$db" "${dirs[@]}" > /dev/null 2>&1 || true
+token=$("$bin" token create --name bench --scope read --database "$db" "${dirs[@]}" 2> /dev/null)
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_ns=$(date +%s%N)
-BANTIN_RATE_LIMIT=0 BANTIN_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --database "$db" 2> "$data/server.log" &
-pid=$!
-trap 'kill -TERM $pid 2> /dev/null || true; wait $pid 2> /dev/null || true; kill $sampler 2> /dev/null || true' EXIT
+pids=()
+ports=()
+for i in $(seq 1 "$processes"); do
+    ports+=("$(free_port)")
+    index=$search
+    [ "$processes" != 1 ] && index="$search-$i"
+    BANTIN_RATE_LIMIT=0 BANTIN_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:${ports[-1]}" \
+        --database "$db" --search-dir "$index" --media-dir "$data/media" 2> "$data/server-$i.log" &
+    pids+=($!)
+done
+pid=${pids[0]}
+haproxy_pid=
 sampler=
-until curl -sf "http://127.0.0.1:$port/readyz" > /dev/null; do
-    kill -0 "$pid" 2> /dev/null || { echo "bantin exited; see $data/server.log" >&2; exit 1; }
+trap 'kill -TERM "${pids[@]}" $haproxy_pid 2> /dev/null || true; wait "${pids[@]}" 2> /dev/null || true; kill $sampler 2> /dev/null || true' EXIT
+for i in "${!pids[@]}"; do
+    until curl -sf "http://127.0.0.1:${ports[$i]}/readyz" > /dev/null; do
+        kill -0 "${pids[$i]}" 2> /dev/null || { echo "bantin exited; see $data/server-$((i + 1)).log" >&2; exit 1; }
+    done
 done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+port=${ports[0]}
+if [ "$processes" != 1 ]; then
+    command -v haproxy > /dev/null || { apt-get update -qq && apt-get install -y -qq haproxy > /dev/null; }
+    port=$(free_port)
+    {
+        printf 'global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 1s\n'
+        printf '    timeout client 30s\n    timeout server 30s\n    option http-keep-alive\n'
+        printf 'frontend api\n    bind 127.0.0.1:%s\n    default_backend bantin\n' "$port"
+        printf 'backend bantin\n    balance roundrobin\n'
+        for p in "${ports[@]}"; do printf '    server s%s 127.0.0.1:%s\n' "$p" "$p"; done
+    } > "$data/haproxy.cfg"
+    haproxy -db -f "$data/haproxy.cfg" 2> "$data/haproxy.log" &
+    haproxy_pid=$!
+    until curl -sf "http://127.0.0.1:$port/healthz" > /dev/null; do sleep 0.1; done
+fi
 base="http://127.0.0.1:$port"
 # Private (RssAnon) and mapped-file (RssFile: index pages) memory, sampled every
 # 100 ms for the whole run; the kernel keeps a peak only for their sum.
@@ -51,11 +90,13 @@ sampler=$!
 # A dataset seeded without an index (or BENCH_REINDEX=1) has it built now, while the
 # server already serves: measure how long until search is ready.
 until curl -sf "$base/readyz" | grep -q '"search":"ready"'; do
-    kill -0 "$pid" 2> /dev/null || { echo "bantin exited; see $data/server.log" >&2; exit 1; }
+    kill -0 "$pid" 2> /dev/null || { echo "bantin exited; see $data/server-1.log" >&2; exit 1; }
     sleep 0.2
 done
+# Every process builds its own index: timed until the last is ready.
+for p in "${ports[@]}"; do until curl -sf "http://127.0.0.1:$p/readyz" | grep -q '"search":"ready"'; do sleep 0.2; done; done
 index_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-index_bytes=$(du -sb "$db.search" | cut -f1)
+index_bytes=$(du -sb "$search"* | head -1 | cut -f1)
 
 # The cursor 50,000 articles deep (per_page=100, 500 steps), read with a token so
 # that neither page is served from the anonymous response cache.
@@ -131,24 +172,35 @@ sleep 1
 run reads_during_search slug "$base" "$token"
 wait $searching
 echo "search_in_background $(cat "$data/background_search.txt") rss_mb=0" | tee -a "$results" >&2
-# Anonymous article reads while `bantin backup` snapshots the database (issue 13).
-settle
-rm -rf "$data/backup"
-"$bin" backup "$data/backup" --database "$db" 2> "$data/backup.log" &
-backing=$!
-run reads_during_backup slug "$base"
-wait $backing
-rm -rf "$data/backup"
+# Anonymous article reads while `bantin backup` snapshots the database (issue 13;
+# SQLite only: PostgreSQL is backed up with its own tools).
+if [ -z "$postgres" ]; then
+    settle
+    rm -rf "$data/backup"
+    "$bin" backup "$data/backup" --database "$db" 2> "$data/backup.log" &
+    backing=$!
+    run reads_during_backup slug "$base"
+    wait $backing
+    rm -rf "$data/backup"
+fi
 
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 kill "$sampler" 2> /dev/null || true
 anon_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssAnon:" && $(i + 1) > m) m = $(i + 1)} END {print m + 0}' "$data/rss.txt")
 file_kb=$(awk '{for (i = 1; i < NF; i++) if ($i == "RssFile:" && $(i + 1) > m) m = $(i + 1)} END {print m + 0}' "$data/rss.txt")
-db_bytes=$(du -cb "$db" "$db"-* 2> /dev/null | tail -1 | cut -f1)
+if [ -n "$postgres" ]; then
+    psql=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)/psql
+    db_bytes=$("$psql" "$postgres" -Atc 'SELECT pg_database_size(current_database())' 2> /dev/null || echo 0)
+else
+    db_bytes=$(du -cb "$db" "$db"-* 2> /dev/null | tail -1 | cut -f1)
+fi
 python3 bench/report.py "$results" "$ready_ms" "$rss_kb" "$db_bytes" "$articles" "$duration" "$connections" \
     "$anon_kb" "$file_kb" "$index_ms" "$index_bytes" "$list_bytes $sparse_bytes $list_gzip $sparse_gzip" | tee bench/results/latest.md
-{
+if [ -n "$postgres" ]; then
+    echo
+    echo "Database: PostgreSQL ($("$psql" "$postgres" -Atc 'SHOW server_version' 2> /dev/null)), $processes process(es)$([ "$processes" != 1 ] && echo " behind haproxy, memory of the first")."
+else
     echo
     echo "\`reads_during_backup\`: \`bantin backup\` (VACUUM INTO, then integrity check) started with the"
     echo "scenario's ${duration} s of reads; its own report: $(tail -1 "$data/backup.log")"
-} | tee -a bench/results/latest.md
+fi | tee -a bench/results/latest.md

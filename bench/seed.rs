@@ -117,10 +117,11 @@ fn capitalized(text: String) -> String {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let database = PathBuf::from(args.next().ok_or("usage: bench_seed DATABASE OUT_DIR [ARTICLES]")?);
+    // A SQLite path or a postgres:// URL.
+    let database = db::Location::parse(&args.next().ok_or("usage: bench_seed DATABASE OUT_DIR [ARTICLES]")?);
     let out = PathBuf::from(args.next().ok_or("usage: bench_seed DATABASE OUT_DIR [ARTICLES]")?);
     let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
-    let pool = db::open(&database, 2)?;
+    let pool = db::connect(&database, 2, None)?;
     let mut conn = pool.get()?;
     let mut rng = StdRng::seed_from_u64(2020);
     let lexicon = Lexicon::new(&mut rng, 20_000);
@@ -248,7 +249,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, diesel::result::Error>(())
     })?;
     diesel::sql_query("ANALYZE").execute(&mut conn)?;
-    diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn)?;
+    if conn.dialect() == db::Dialect::Sqlite {
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn)?;
+    }
     drop(conn);
 
     std::fs::create_dir_all(&out)?;

@@ -271,14 +271,23 @@ impl From<diesel::result::Error> for ApiError {
                 Self::Conflict(format!("a unique value is already taken: {}", info.message()))
             }
             other if crate::db::is_full(&other) => Self::Full,
+            // A PostgreSQL server that went away (restart, failover, network): the
+            // request may succeed on a retry once the pool reconnects.
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                log::warn!("the database connection closed: {}", info.message());
+                Self::Unavailable { detail: "the database is unreachable; try again".to_owned(), retry_after: 1 }
+            }
             other => Self::internal(other),
         }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {
+    /// No connection within the pool's wait: the database is unreachable, or every
+    /// connection is busy. Either way a retry soon may succeed.
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        Self::internal(format!("database pool: {error}"))
+        log::warn!("no database connection: {error}");
+        Self::Unavailable { detail: "the database is unreachable or busy; try again".to_owned(), retry_after: 1 }
     }
 }
 
