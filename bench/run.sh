@@ -50,6 +50,7 @@ for i in $(seq 1 "$processes"); do
     ports+=("$(free_port)")
     index=$search
     [ "$processes" != 1 ] && index="$search-$i"
+    [ "$i" = 1 ] && first_index=$index
     BANTIN_RATE_LIMIT=0 BANTIN_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:${ports[-1]}" \
         --database "$db" --search-dir "$index" --media-dir "$data/media" 2> "$data/server-$i.log" &
     pids+=($!)
@@ -96,7 +97,7 @@ done
 # Every process builds its own index: timed until the last is ready.
 for p in "${ports[@]}"; do until curl -sf "http://127.0.0.1:$p/readyz" | grep -q '"search":"ready"'; do sleep 0.2; done; done
 index_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-index_bytes=$(du -sb "$search"* | head -1 | cut -f1)
+index_bytes=$(du -sb "$first_index" | cut -f1)
 
 # The cursor 50,000 articles deep (per_page=100, 500 steps), read with a token so
 # that neither page is served from the anonymous response cache.

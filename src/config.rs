@@ -38,6 +38,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "BANTIN_DATABASE", default_value = DEFAULT_DATABASE)]
     pub database: PathBuf,
 
+    /// A streaming replica of the PostgreSQL database (`postgres://` URL) to read
+    /// anonymous traffic from while it is current (never a lagging one).
+    #[arg(long, global = true, env = "BANTIN_DATABASE_REPLICA")]
+    pub database_replica: Option<String>,
+
     /// Search index directory (derived data, rebuilt when missing; one per process);
     /// default: the database path with `.search` appended.
     #[arg(long, global = true, env = "BANTIN_SEARCH_DIR")]

@@ -43,8 +43,10 @@ fn run(cli: Cli) -> Result<(), String> {
     let (search_dir, media_dir) = (|| cli.search_dir(), || cli.media_dir());
     let max_mb = cli.max_database_mb;
     match cli.command {
-        None => serve(&location, &search_dir()?, &media_dir()?, max_mb, cli.serve),
-        Some(Command::Serve(ref args)) => serve(&location, &search_dir()?, &media_dir()?, max_mb, (**args).clone()),
+        None => serve(&location, &search_dir()?, &media_dir()?, max_mb, replica(&cli)?, cli.serve),
+        Some(Command::Serve(ref args)) => {
+            serve(&location, &search_dir()?, &media_dir()?, max_mb, replica(&cli)?, (**args).clone())
+        }
         Some(Command::Reindex) => reindex(&location, &search_dir()?),
         Some(Command::Backup { ref dir }) => backup(sqlite_only(&location, "backup")?, &media_dir()?, dir),
         Some(Command::Check) => check(sqlite_only(&location, "check")?, &search_dir()?, &media_dir()?),
@@ -58,6 +60,16 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The replica to read anonymous traffic from, if one is given (PostgreSQL only).
+fn replica(cli: &Cli) -> Result<Option<db::Location>, String> {
+    let Some(url) = &cli.database_replica else { return Ok(None) };
+    let replica = db::Location::parse(url);
+    if !cli.location().is_postgres() || !replica.is_postgres() {
+        return Err("--database-replica needs a postgres:// --database and a postgres:// replica".to_owned());
+    }
+    Ok(Some(replica))
 }
 
 /// The SQLite file of `location`, for the commands that work on the file itself.
@@ -246,6 +258,7 @@ async fn serve(
     search_dir: &std::path::Path,
     media_dir: &std::path::Path,
     max_database_mb: Option<u64>,
+    replica: Option<db::Location>,
     args: ServeArgs,
 ) -> Result<(), String> {
     // On PostgreSQL two connections are kept apart for good: one listens for other
@@ -262,7 +275,11 @@ async fn serve(
             Err(e) => return Err(format!("--demo failed: {e}")),
         }
     }
-    let state = AppState::new(pool.clone(), &args, search_dir, media_dir)?;
+    let mut state = AppState::new(pool.clone(), &args, search_dir, media_dir)?;
+    if let Some(replica) = &replica {
+        state.replica = Some(db::connect_replica(replica, pool_size())?);
+        log::info!("anonymous reads from the replica {replica} while it is current");
+    }
     let indexer = Indexer::start(state.search.clone(), pool.clone(), state.content.clone())?;
     let flusher = Flusher::start(state.views.clone(), pool, Duration::from_millis(args.view_flush_ms.max(1)));
     let app_state = state.clone();

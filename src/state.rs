@@ -11,6 +11,8 @@ use crate::generation::ContentGeneration;
 pub struct AppState {
     /// The database pool.
     pub pool: crate::db::DbPool,
+    /// A PostgreSQL streaming replica for anonymous reads (`BANTIN_DATABASE_REPLICA`).
+    pub replica: Option<crate::db::DbPool>,
     /// Buffered view counts, shared by all workers and the flusher.
     pub views: Arc<crate::views::ViewBuffer>,
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -71,6 +73,7 @@ impl AppState {
         let site = feeds.site.clone();
         Ok(Self {
             pool: pool.clone(),
+            replica: None,
             views,
             trusted_proxies: Arc::new(args.trusted_proxies.clone()),
             rate_limit: crate::http::rate_limit::RateLimit::new(args.rate_limit).map(Arc::new),

@@ -7,6 +7,7 @@ pub mod categories;
 pub mod conn;
 pub mod feeds;
 pub mod media;
+pub mod replica;
 pub mod revisions;
 pub mod search;
 pub mod sql;
@@ -274,6 +275,23 @@ pub fn connect(location: &Location, size: u32, max_mb: Option<u64>) -> Result<Db
     Ok(pool)
 }
 
+/// Opens a read-only pool of `size` connections to a PostgreSQL streaming replica of
+/// the database (no migrations: the primary's reach it by replication).
+pub fn connect_replica(location: &Location, size: u32) -> Result<DbPool, String> {
+    if !location.is_postgres() {
+        return Err("the replica must be a postgres:// URL".to_owned());
+    }
+    let shown = location.to_string();
+    let manager = Manager::new(location.clone());
+    drop(manager.connect().map_err(|e| format!("cannot open the replica {shown}: {e}"))?);
+    Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(2))
+        .connection_customizer(Box::new(Session { max_pages: None }))
+        .build(manager)
+        .map_err(|e| format!("cannot open the replica {shown}: {e}"))
+}
+
 /// The PostgreSQL advisory lock held while migrating: processes starting together
 /// apply each migration once.
 const MIGRATE_LOCK: i64 = 0x6261_6e74_696d;
@@ -304,7 +322,13 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    let replica = replica::current();
     web::block(move || {
+        if let Some(mut conn) = replica.and_then(|replica| replica::snapshot(&pool, &replica)) {
+            let done = work(&mut conn);
+            replica::finish(&mut conn);
+            return done;
+        }
         let mut conn = pool.get()?;
         work(&mut conn)
     })

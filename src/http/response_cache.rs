@@ -340,7 +340,8 @@ pub async fn response_cache(
     };
     let generation = state.content.current();
     let views_generation = state.content.views();
-    let response = next.call(req).await?;
+    // What fills the anonymous cache may be read from a replica (when current).
+    let response = crate::db::replica::reading_from(state.replica.clone(), next.call(req)).await?;
     if response.status() != StatusCode::OK {
         return Ok(response.map_into_boxed_body());
     }
