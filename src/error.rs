@@ -271,6 +271,13 @@ impl From<diesel::result::Error> for ApiError {
                 Self::Conflict(format!("a unique value is already taken: {}", info.message()))
             }
             other if crate::db::is_full(&other) => Self::Full,
+            // PostgreSQL's text cannot hold U+0000 (SQLite's can): the value is refused
+            // there, in a transaction that then changes nothing.
+            Error::DatabaseError(_, info) if info.message().starts_with("invalid byte sequence for encoding") => {
+                Self::BadRequest(
+                    "text with the NUL character (U+0000) cannot be stored or looked up in this database".to_owned(),
+                )
+            }
             // A PostgreSQL server that went away (restart, failover, network): the
             // request may succeed on a retry once the pool reconnects.
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {

@@ -149,3 +149,28 @@ async fn health_readiness_and_the_spec_answer() {
     assert_eq!(spec.status, 200);
     assert!(spec.body["paths"]["/api/v1/categories/{id}"]["patch"].is_object());
 }
+
+#[actix_web::test]
+async fn text_with_a_nul_character_is_kept_or_refused_and_never_a_server_error() {
+    let app = TestApp::spawn().await;
+    let article = app.post("/api/v1/articles", json!({"title": "Tin a\u{0}b", "status": "draft"})).await;
+    let tag = app.post("/api/v1/tags", json!({"name": "Nhãn x\u{0}y"})).await;
+    let by_slug = app.get("/api/v1/articles/slug/a%00b").await;
+    let searched = app.get("/api/v1/tags?q=x%00y").await;
+    if crate::helpers::postgres_in_use() {
+        // PostgreSQL's text cannot hold U+0000: refused, and nothing stored.
+        for reply in [&article, &tag, &by_slug, &searched] {
+            reply.assert_problem(400, "bad_request");
+        }
+        let all = app.send(Method::GET, "/api/v1/articles?status=any", As::Token(&app.write_token), None).await;
+        assert_eq!(all.body["meta"]["total"], 0, "{}", all.body);
+        assert_eq!(app.get("/api/v1/tags").await.body["meta"]["total"], 0);
+    } else {
+        // SQLite keeps the text as sent.
+        assert_eq!(article.status, 201, "{}", article.body);
+        assert_eq!(article.body["title"], "Tin a\u{0}b");
+        assert_eq!(tag.status, 201, "{}", tag.body);
+        assert_eq!(by_slug.status, 404);
+        assert_eq!(searched.status, 200);
+    }
+}

@@ -63,6 +63,11 @@ pub fn on_postgres(test: &str) -> bool {
     skip
 }
 
+/// Whether the suite runs on PostgreSQL, for tests whose answers differ by backend.
+pub fn postgres_in_use() -> bool {
+    postgres::server().is_some()
+}
+
 /// Notes where a test app's database is, in its folder.
 fn write_location(dir: &tempfile::TempDir, location: &str) -> db::Location {
     std::fs::write(dir.path().join("database"), location).expect("note the database");
