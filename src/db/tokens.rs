@@ -93,7 +93,12 @@ pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<bool> {
 /// Records when tokens were last used: `(id, time)`.
 pub fn set_last_used(conn: &mut Conn, times: &[(i32, NaiveDateTime)]) -> QueryResult<()> {
     for (id, at) in times {
-        diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(at)).execute(conn)?;
+        // Only forward: another process sharing the database may have noted a later use.
+        diesel::update(
+            api_tokens::table.find(id).filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(at))),
+        )
+        .set(api_tokens::last_used_at.eq(at))
+        .execute(conn)?;
     }
     Ok(())
 }
