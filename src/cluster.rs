@@ -78,7 +78,7 @@ struct Generations {
 }
 
 /// The generations as stored: (content, views).
-fn generations(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
+pub(crate) fn generations(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
     let row: Generations = diesel::sql_query(
         "SELECT (SELECT value FROM generations WHERE name = 'content') AS content, \
                 (SELECT value FROM generations WHERE name = 'views') AS views",
@@ -218,6 +218,8 @@ impl Follower {
 /// Decides which process runs the jobs that must run once for all (webhook delivery).
 pub struct Leader {
     pool: DbPool,
+    /// Whether the database is SQLite (one process: it always leads), once known.
+    sqlite: std::sync::OnceLock<bool>,
     /// The connection holding [`JOBS_LOCK`], while this process holds it.
     held: Mutex<Option<DbConn>>,
 }
@@ -225,16 +227,19 @@ pub struct Leader {
 impl Leader {
     /// A leader over `pool`'s database.
     pub fn new(pool: DbPool) -> Arc<Self> {
-        Arc::new(Leader { pool, held: Mutex::new(None) })
+        Arc::new(Leader { pool, sqlite: std::sync::OnceLock::new(), held: Mutex::new(None) })
     }
 
     /// Whether this process runs the once-for-all jobs now (blocking: a query on
     /// PostgreSQL). Always on SQLite; on PostgreSQL while it holds [`JOBS_LOCK`] on a
     /// live connection, taking it when free.
     pub fn leads(&self) -> bool {
+        if self.sqlite.get() == Some(&true) {
+            return true;
+        }
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(conn) = held.as_deref_mut() {
-            if matches!(holds_jobs_lock(conn), Ok(true)) {
+        if let Some(Conn::Pg(pg)) = held.as_deref_mut() {
+            if matches!(holds_jobs_lock(pg), Ok(true)) {
                 return true;
             }
             log::warn!("this process lost the jobs lock (its connection broke): another process takes over");
@@ -242,7 +247,10 @@ impl Leader {
         }
         let Ok(mut conn) = self.pool.get() else { return false };
         let taken = match &mut *conn {
-            Conn::Sqlite(_) => return true,
+            Conn::Sqlite(_) => {
+                let _ = self.sqlite.set(true);
+                return true;
+            }
             Conn::Pg(pg) => diesel::select(pg_try_advisory_lock(JOBS_LOCK)).get_result::<bool>(pg),
         };
         if matches!(taken, Ok(true)) {
@@ -259,14 +267,13 @@ diesel::define_sql_function! {
     fn pg_try_advisory_lock(key: BigInt) -> diesel::sql_types::Bool;
 }
 
-/// Whether `conn`'s session holds [`JOBS_LOCK`] (and the connection is alive).
-fn holds_jobs_lock(conn: &mut Conn) -> QueryResult<bool> {
+/// Whether `pg`'s session holds [`JOBS_LOCK`] (and the connection is alive).
+fn holds_jobs_lock(pg: &mut PgConnection) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Held {
         #[diesel(sql_type = diesel::sql_types::Bool)]
         held: bool,
     }
-    let Conn::Pg(pg) = conn else { return Ok(true) };
     // A bigint key below 2^32 is classid 0, objid key, objsubid 1 in pg_locks.
     let row: Held = diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() \

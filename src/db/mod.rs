@@ -258,38 +258,36 @@ pub fn open_capped(path: &Path, size: u32, max_mb: Option<u64>) -> Result<DbPool
 /// pending migrations and returns a pool of `size` connections. `max_mb` caps a
 /// SQLite file (see [`open_capped`]); PostgreSQL's disk is its server's to watch.
 pub fn connect(location: &Location, size: u32, max_mb: Option<u64>) -> Result<DbPool, String> {
-    let shown = location.to_string();
-    let manager = Manager::new(location.clone());
-    // One connection outside the pool first: its error is the real one (libpq's
-    // words), where the pool would only say that it timed out.
-    drop(manager.connect().map_err(|e| format!("cannot open database {shown}: {e}"))?);
     let max_pages = max_mb.map(|mb| (mb * 1024 * 1024 / PAGE_SIZE).max(1));
-    let pool = Pool::builder()
-        .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(Session { max_pages }))
-        .build(manager)
-        .map_err(|e| format!("cannot open database {shown}: {e}"))?;
-    let mut conn = pool.get().map_err(|e| format!("cannot open database {shown}: {e}"))?;
+    let pool = pool("database", location, size, Duration::from_secs(10), Session { max_pages })?;
+    let mut conn = pool.get().map_err(|e| format!("cannot open database {location}: {e}"))?;
     migrate(&mut conn)?;
     Ok(pool)
 }
 
 /// Opens a read-only pool of `size` connections to a PostgreSQL streaming replica of
-/// the database (no migrations: the primary's reach it by replication).
+/// the database (no migrations: the primary's reach it by replication). A replica
+/// that cannot be reached is passed over after 2 s.
 pub fn connect_replica(location: &Location, size: u32) -> Result<DbPool, String> {
     if !location.is_postgres() {
         return Err("the replica must be a postgres:// URL".to_owned());
     }
-    let shown = location.to_string();
+    pool("the replica", location, size, Duration::from_secs(2), Session { max_pages: None })
+}
+
+/// A pool of `size` connections to `location` (`what`, in messages), waiting `wait`
+/// for a connection.
+fn pool(what: &str, location: &Location, size: u32, wait: Duration, session: Session) -> Result<DbPool, String> {
     let manager = Manager::new(location.clone());
-    drop(manager.connect().map_err(|e| format!("cannot open the replica {shown}: {e}"))?);
+    // One connection outside the pool first: its error is the real one (libpq's
+    // words), where the pool would only say that it timed out.
+    drop(manager.connect().map_err(|e| format!("cannot open {what} {location}: {e}"))?);
     Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(2))
-        .connection_customizer(Box::new(Session { max_pages: None }))
+        .connection_timeout(wait)
+        .connection_customizer(Box::new(session))
         .build(manager)
-        .map_err(|e| format!("cannot open the replica {shown}: {e}"))
+        .map_err(|e| format!("cannot open {what} {location}: {e}"))
 }
 
 /// The PostgreSQL advisory lock held while migrating: processes starting together

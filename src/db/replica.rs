@@ -16,8 +16,7 @@
 use std::future::Future;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::sql_types::BigInt;
-use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
+use diesel::{PgConnection, QueryResult};
 
 use super::{Conn, DbConn, DbPool};
 
@@ -37,15 +36,9 @@ pub(super) fn current() -> Option<DbPool> {
     REPLICA.try_with(Clone::clone).ok().flatten()
 }
 
-#[derive(QueryableByName)]
-struct Generation {
-    #[diesel(sql_type = BigInt)]
-    value: i64,
-}
-
+/// The `content` generation as stored (see [`crate::cluster`]).
 fn content_generation(conn: &mut PgConnection) -> QueryResult<i64> {
-    let row: Generation = diesel::sql_query("SELECT value FROM generations WHERE name = 'content'").get_result(conn)?;
-    Ok(row.value)
+    crate::cluster::generations(conn).map(|(content, _)| content)
 }
 
 /// A replica connection in a read-only REPEATABLE READ transaction whose snapshot holds

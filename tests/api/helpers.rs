@@ -56,7 +56,7 @@ pub enum As<'a> {
 /// only a SQLite file has (its size cap, `bantin backup` and `check`, the file itself)
 /// return early then, saying so.
 pub fn on_postgres(test: &str) -> bool {
-    let skip = postgres::server().is_some();
+    let skip = postgres_in_use();
     if skip {
         eprintln!("{test}: SQLite only, skipped on PostgreSQL");
     }
