@@ -16,6 +16,8 @@ pub struct TestApp {
     pub read_token: String,
     settings: bantin::config::ServeArgs,
     dir: tempfile::TempDir,
+    /// Its database: the SQLite file in `dir`, or its own PostgreSQL database.
+    location: db::Location,
 }
 
 /// What came back.
@@ -66,17 +68,6 @@ pub fn on_postgres(test: &str) -> bool {
 /// Whether the suite runs on PostgreSQL, for tests whose answers differ by backend.
 pub fn postgres_in_use() -> bool {
     postgres::server().is_some()
-}
-
-/// Notes where a test app's database is, in its folder.
-fn write_location(dir: &tempfile::TempDir, location: &str) -> db::Location {
-    std::fs::write(dir.path().join("database"), location).expect("note the database");
-    db::Location::parse(location)
-}
-
-/// Where a test app's database is.
-fn read_location(dir: &tempfile::TempDir) -> db::Location {
-    db::Location::parse(&std::fs::read_to_string(dir.path().join("database")).expect("the database's note"))
 }
 
 /// Each test's own PostgreSQL database, on the server `BANTIN_TEST_DATABASE` names
@@ -141,16 +132,16 @@ impl TestApp {
         let location = match postgres::server() {
             Some(server) => {
                 assert!(max_mb.is_none(), "a size cap is SQLite's: skip this test on PostgreSQL (on_postgres)");
-                write_location(&dir, &postgres::fresh_database(&server))
+                db::Location::Postgres(postgres::fresh_database(&server))
             }
-            None => write_location(&dir, &dir.path().join("test.db").to_string_lossy()),
+            None => db::Location::Sqlite(dir.path().join("test.db").to_string_lossy().into_owned()),
         };
         let pool = db::connect(&location, 8, max_mb).expect("database");
         let mut conn = pool.get().expect("connection");
         let write_token = db::tokens::create(&mut conn, "editor", "write").expect("write token");
         let read_token = db::tokens::create(&mut conn, "preview", "read").expect("read token");
         drop(conn);
-        let app = Self::start(dir, pool, settings, write_token, read_token);
+        let app = Self::start(dir, location, pool, settings, write_token, read_token);
         // A new database's index is built at start (in milliseconds, but not before
         // the first request can arrive): searches answer 503 until then.
         app.wait_indexed().await;
@@ -159,6 +150,7 @@ impl TestApp {
 
     fn start(
         dir: tempfile::TempDir,
+        location: db::Location,
         pool: db::DbPool,
         settings: bantin::config::ServeArgs,
         write_token: String,
@@ -171,7 +163,7 @@ impl TestApp {
                 .expect("indexer");
         let (views, search) = (state.views.clone(), state.search.clone());
         let server = actix_test::start(move || bantin::app(state.clone()));
-        Self { server, pool, views, search, indexer, write_token, read_token, settings, dir }
+        Self { server, pool, views, search, indexer, write_token, read_token, settings, dir, location }
     }
 
     fn search_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
@@ -181,9 +173,8 @@ impl TestApp {
     /// The database as `--database` takes it: the SQLite file, or the PostgreSQL URL
     /// when the suite runs on PostgreSQL.
     pub fn database_path(&self) -> std::path::PathBuf {
-        match read_location(&self.dir) {
-            db::Location::Sqlite(path) => path.into(),
-            db::Location::Postgres(url) => url.into(),
+        match &self.location {
+            db::Location::Sqlite(path) | db::Location::Postgres(path) => path.into(),
         }
     }
 
@@ -212,11 +203,11 @@ impl TestApp {
     /// Stops the server and its indexer, runs `between`, and starts them again on the
     /// same database and index directory.
     pub async fn restart(self, between: impl FnOnce(&std::path::Path)) -> Self {
-        let TestApp { server, pool, indexer, write_token, read_token, settings, dir, .. } = self;
+        let TestApp { server, pool, indexer, write_token, read_token, settings, dir, location, .. } = self;
         server.stop().await;
         indexer.stop();
         between(dir.path());
-        Self::start(dir, pool, settings, write_token, read_token)
+        Self::start(dir, location, pool, settings, write_token, read_token)
     }
 
     /// Waits (5 s at most) until the search index has applied every change so far.
