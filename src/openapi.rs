@@ -205,7 +205,7 @@ fn is_paged(responses: &BTreeMap<String, RefOr<Response>>) -> bool {
 ///   needed); writes needing a token may answer 403; reads take a token optionally;
 ///   token and webhook management need one (admin) and are tagged by their collection;
 /// - operations with query parameters or a body may answer 400; with a body also 413,
-///   415 and 422; with a path parameter 404;
+///   415 and 422; with a path parameter 404; anything on the database may answer 503;
 /// - pages of lists send `X-Total-Count` and `Link`;
 /// - reads send `ETag` and `Cache-Control` and answer `If-None-Match` with 304; single
 ///   resources send `Last-Modified` and their writes honour `If-Match` (412).
@@ -285,6 +285,12 @@ pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
             }
             ensure(responses, "429", "Over the rate limit; see `Retry-After`");
             add_headers(responses, "429", &[("Retry-After", Type::Integer, "Seconds to wait before retrying")]);
+            // Anything that reads or writes the database: it may be unreachable or every
+            // connection busy (and writes meet a full disk).
+            if in_api || feed {
+                ensure(responses, "503", "The database is unreachable or busy, or full for writes; see `Retry-After`");
+            }
+            add_headers(responses, "503", &[("Retry-After", Type::Integer, "Seconds to wait before retrying")]);
             if is_paged(responses) {
                 add_headers(
                     responses,

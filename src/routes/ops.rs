@@ -48,7 +48,7 @@ pub struct Readiness {
     tag = "operations",
     responses(
         (status = 200, description = "The database answers", body = Readiness),
-        (status = 500, description = "The database does not answer"),
+        (status = 503, description = "The database does not answer (unreachable, or no connection free within 10 s); see `Retry-After`"),
     )
 )]
 #[get("/readyz")]
